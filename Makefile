@@ -1,0 +1,63 @@
+# One entry point for people and CI. `make demo` and `make test` work on a fresh checkout:
+# they create .venv/ and install the pinned requirements first.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+GCL_VERSION := 4.73.0
+GCL := .cache/gitlab-ci-local/node_modules/.bin/gitlab-ci-local
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: demo test test-fast test-pipeline lint format bench install install-dev tools clean
+
+demo: $(VENV)/.runtime  ## run the sync on bundled sample payloads, on a local .ics calendar
+	@PY=$(PY) bash samples/demo.sh
+
+test: lint $(VENV)/.dev tools  ## lint, type-check and run every test (pipeline tests too)
+	$(PY) -m pytest
+
+test-fast: $(VENV)/.dev  ## every test except the gitlab-ci-local pipeline runs
+	$(PY) -m pytest -m "not pipeline"
+
+test-pipeline: $(VENV)/.dev tools  ## only the tests that run .gitlab-ci.yml with gitlab-ci-local
+	$(PY) -m pytest -m pipeline
+
+lint: $(VENV)/.dev  ## ruff (lint + format check), mypy --strict, GitLab CI schema
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.gitlab-ci .gitlab-ci.yml
+
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: $(VENV)/.dev  ## print the figures: skip-path start-up, reconcile of 2,000 bookings
+	$(PY) bench/run.py
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# gitlab-ci-local runs .gitlab-ci.yml in the pipeline tests; it needs rsync and Node's npm.
+tools: $(GCL)
+	@command -v rsync >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq rsync >/dev/null; \
+	  else echo "make: the pipeline tests need rsync (e.g. sudo apt-get install rsync)" >&2; exit 1; fi; }
+
+$(GCL):
+	@command -v npm >/dev/null || { echo "make: the pipeline tests need Node.js and npm" >&2; exit 1; }
+	npm install --silent --no-audit --no-fund --prefix .cache/gitlab-ci-local gitlab-ci-local@$(GCL_VERSION)
+
+clean:
+	rm -rf $(VENV) .cache demo-out .gitlab-ci-local .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,32 @@
+"""The calendar seam: the four Google Calendar verbs the sync needs, as a Protocol.
+
+Both backends (Google, .ics file) speak Google's event resource shape and signal the two
+answers the sync reacts to, an id that is already taken and an event that is not there, with
+the exceptions below. Every other failure is a CalSyncError raised by the backend itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+
+class Conflict(Exception):
+    """Insert with an id that is taken (also by a deleted event): HTTP 409."""
+
+
+class Missing(Exception):
+    """The event is not there (404) or already deleted (410)."""
+
+
+class Calendar(Protocol):
+    def get(self, calendar_id: str, event_id: str) -> dict[str, Any] | None:
+        """The event, including a deleted one (status "cancelled"); None if unknown."""
+
+    def insert(self, calendar_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Create the event (`body["id"]` chosen by us); Conflict if the id is taken."""
+
+    def patch(self, calendar_id: str, event_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Merge `body` into the event; Missing if unknown."""
+
+    def delete(self, calendar_id: str, event_id: str) -> None:
+        """Delete the event; Missing if unknown or already deleted."""

@@ -1,0 +1,201 @@
+"""Thin Google Calendar adapter: the API verbs, HTTP errors mapped to our errors. No rules.
+
+Imported only when a booking really needs Google (the client costs ~0.2 s to import).
+Retries: `execute(num_retries=N)` retries 5xx, 429, rate-limit 403s and dropped connections
+with exponential backoff; the token endpoint is retried by google-auth.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import ssl
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import google.auth
+import google_auth_httplib2
+import httplib2
+from google.auth import exceptions as auth_errors
+from google.oauth2 import service_account
+from googleapiclient.discovery import build
+from googleapiclient.errors import HttpError
+
+from calsync.backend import Conflict, Missing
+from calsync.errors import CalSyncError, ConfigError, PermissionDenied, TransientError
+
+log = logging.getLogger(__name__)
+SCOPES = ["https://www.googleapis.com/auth/calendar.events"]
+_DENIED = {"forbidden", "forbiddenForServiceAccounts", "insufficientPermissions",
+           "requiredAccessLevel", "accessNotConfigured", "authError"}  # fmt: skip
+
+
+class GoogleCalendar:
+    """The Calendar API v3 events verbs over an authorized httplib2 client."""
+
+    def __init__(
+        self, service: Any, *, num_retries: int = 5, who: str = "the service account"
+    ) -> None:
+        self._events = service.events()
+        self._retries = num_retries
+        self._who = who  # the account to share calendars with, named in permission errors
+
+    def get(self, calendar_id: str, event_id: str) -> dict[str, Any] | None:
+        try:
+            req = self._events.get(calendarId=calendar_id, eventId=event_id)
+            return dict(self._run(req, calendar_id, "get"))
+        except Missing:
+            return None
+
+    def insert(self, calendar_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        req = self._events.insert(calendarId=calendar_id, body=body, sendUpdates="none")
+        return dict(self._run(req, calendar_id, "insert"))
+
+    def patch(self, calendar_id: str, event_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        req = self._events.patch(calendarId=calendar_id, eventId=event_id, body=body,
+                                 sendUpdates="none")  # fmt: skip
+        return dict(self._run(req, calendar_id, "patch"))
+
+    def delete(self, calendar_id: str, event_id: str) -> None:
+        req = self._events.delete(calendarId=calendar_id, eventId=event_id, sendUpdates="none")
+        self._run(req, calendar_id, "delete")
+
+    def list(self, calendar_id: str, **params: Any) -> Iterator[dict[str, Any]]:
+        """Every event matching `params` (e.g. privateExtendedProperty), following pages."""
+        token = None
+        while True:
+            req = self._events.list(calendarId=calendar_id, pageToken=token, maxResults=2500,
+                                    **params)  # fmt: skip
+            page = self._run(req, calendar_id, "list")
+            yield from page.get("items", [])
+            token = page.get("nextPageToken")
+            if not token:
+                return
+
+    def _run(self, request: Any, calendar_id: str, verb: str) -> Any:
+        try:
+            return request.execute(num_retries=self._retries)
+        except HttpError as err:
+            raise self._translate(err, calendar_id, verb) from None
+        except auth_errors.RefreshError as err:
+            raise _refresh_error(err) from None
+        except (TimeoutError, auth_errors.TransportError, httplib2.HttpLib2Error, OSError, ssl.SSLError) as err:  # fmt: skip
+            raise TransientError(
+                f"Google Calendar API unreachable after {self._retries} retries "
+                f"({type(err).__name__})"
+            ) from None
+
+    def _translate(self, err: HttpError, calendar_id: str, verb: str) -> Exception:
+        status = int(err.resp.status)
+        reason, message = _error_reason(err)
+        if status == 409:
+            return Conflict(message)
+        if status == 404 and verb in ("insert", "list"):
+            return ConfigError(f"calendar {calendar_id} not found, or not shared with {self._who}")
+        if status in (404, 410):
+            return Missing(message)
+        if status == 401:
+            return PermissionDenied(f"Google Calendar API 401 ({reason}): the credentials were "
+                                    "rejected; check GOOGLE_APPLICATION_CREDENTIALS")  # fmt: skip
+        if status == 403 and reason in _DENIED:
+            return PermissionDenied(
+                f"Google Calendar API 403 ({reason}) on calendar {calendar_id}: share it with "
+                f"{self._who} ('Make changes to events'), or set GOOGLE_DELEGATED_USER to a user "
+                "who can, with domain-wide delegation"
+            )
+        if status in (403, 429) or status >= 500:
+            return TransientError(f"Google Calendar API {status} ({reason}) after "
+                                  f"{self._retries} retries; rerun the job")  # fmt: skip
+        return CalSyncError(f"Google Calendar API {status} ({reason}): {message[:200]}")
+
+
+def _error_reason(err: HttpError) -> tuple[str, str]:
+    try:
+        data = json.loads(err.content.decode("utf-8", "replace"))["error"]
+        first = (data.get("errors") or [{}])[0]
+        return str(first.get("reason") or data.get("status") or "error"), str(data.get("message"))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return "error", f"HTTP {err.resp.status}"
+
+
+def _refresh_error(err: auth_errors.RefreshError) -> CalSyncError:
+    if getattr(err, "retryable", False):
+        return TransientError("Google token endpoint failed after retries; rerun the job")
+    detail = str(err.args[0]).split(":", 1)[0][:80] if err.args else "refused"
+    return PermissionDenied(f"Google token request refused ({detail}); check the service "
+                            "account key and, with delegation, GOOGLE_DELEGATED_USER")  # fmt: skip
+
+
+def load_credentials(env: Mapping[str, str]) -> tuple[Any, str]:
+    """Credentials from GOOGLE_APPLICATION_CREDENTIALS or ADC, and who to share calendars with."""
+    path = env.get("GOOGLE_APPLICATION_CREDENTIALS", "").strip()
+    subject = env.get("GOOGLE_DELEGATED_USER", "").strip() or None
+    if not path:
+        try:
+            creds, _ = google.auth.default(scopes=SCOPES)
+        except auth_errors.DefaultCredentialsError:
+            raise ConfigError("no Google credentials: set GOOGLE_APPLICATION_CREDENTIALS to a "
+                              "service-account key file, or configure application default "
+                              "credentials") from None  # fmt: skip
+        return _delegate(creds, subject), "the signed-in account"
+    info = _read_key(path)
+    kind = info.get("type")
+    if kind == "service_account":
+        missing = [k for k in ("client_email", "private_key", "token_uri") if not info.get(k)]
+        if missing:
+            raise ConfigError(f"GOOGLE_APPLICATION_CREDENTIALS: missing {', '.join(missing)}")
+        try:
+            creds = service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
+                info, scopes=SCOPES
+            )
+        except (ValueError, TypeError):
+            raise ConfigError("GOOGLE_APPLICATION_CREDENTIALS: the private key cannot be "
+                              "read") from None  # fmt: skip
+        return _delegate(creds, subject), str(info["client_email"])
+    if kind in ("external_account", "authorized_user", "impersonated_service_account"):
+        try:
+            creds, _ = google.auth.load_credentials_from_file(path, scopes=SCOPES)  # type: ignore[no-untyped-call]
+        except auth_errors.DefaultCredentialsError as err:
+            first = str(err).split(".", 1)[0][:120]
+            raise ConfigError(f"GOOGLE_APPLICATION_CREDENTIALS: {first}") from None
+        return _delegate(creds, subject), "the federated identity"
+    raise ConfigError(f"GOOGLE_APPLICATION_CREDENTIALS: unsupported credentials type {kind!r} "
+                      "(expected service_account or external_account)")  # fmt: skip
+
+
+def _read_key(path: str) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            info = json.load(fh)
+    except FileNotFoundError:
+        raise ConfigError("GOOGLE_APPLICATION_CREDENTIALS: file not found") from None
+    except PermissionError:
+        raise ConfigError("GOOGLE_APPLICATION_CREDENTIALS: file is not readable by this "
+                          "user (check its permissions)") from None  # fmt: skip
+    except (OSError, ValueError):
+        raise ConfigError("GOOGLE_APPLICATION_CREDENTIALS: not a JSON credentials file") from None
+    if not isinstance(info, dict):
+        raise ConfigError("GOOGLE_APPLICATION_CREDENTIALS: not a JSON credentials file")
+    return info
+
+
+def _delegate(creds: Any, subject: str | None) -> Any:
+    if subject is None:
+        return creds
+    if not hasattr(creds, "with_subject"):
+        raise ConfigError("GOOGLE_DELEGATED_USER needs a service-account key file")
+    return creds.with_subject(subject)
+
+
+def build_calendar(env: Mapping[str, str], *, timeout: float = 30.0,
+                   num_retries: int = 5) -> GoogleCalendar:  # fmt: skip
+    """A GoogleCalendar from the environment (credentials, optional API endpoint override)."""
+    creds, who = load_credentials(env)
+    http = google_auth_httplib2.AuthorizedHttp(creds, http=httplib2.Http(timeout=timeout))
+    endpoint = env.get("GOOGLE_CALENDAR_API_ENDPOINT", "").strip().rstrip("/")
+    if endpoint and not endpoint.endswith("/calendar/v3"):
+        endpoint += "/calendar/v3"
+    options = {"api_endpoint": endpoint + "/"} if endpoint else None
+    service = build("calendar", "v3", http=http, cache_discovery=False, static_discovery=True,
+                    client_options=options)  # fmt: skip
+    return GoogleCalendar(service, num_retries=num_retries, who=who)

@@ -1,0 +1,83 @@
+"""Logging to stderr through a redacting formatter: no secrets, no invitee personal data.
+
+Known sensitive values (tokens from the environment, the invitee's name and email once the
+payload is parsed) are registered with `protect()` and replaced wherever they appear; e-mail
+addresses, bearer tokens, JWTs and PEM keys are masked by pattern as well.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from typing import IO
+
+_SAFE_DOMAINS = (".calendar.google.com", ".gserviceaccount.com")
+_SECRET_ENV = ("CALENDLY_TOKEN", "CALENDLY_SIGNING_KEY")
+_protected: set[str] = set()
+_allowed: set[str] = set()  # addresses that may be shown: calendar ids, the service account
+
+
+def protect(values: Iterable[str]) -> None:
+    """Never show these strings (values shorter than 4 characters would mask too much)."""
+    _protected.update(v for v in values if isinstance(v, str) and len(v.strip()) >= 4)
+
+
+def allow(values: Iterable[str]) -> None:
+    """Addresses that are not personal data (calendar ids, service accounts) stay readable."""
+    _allowed.update(v.lower() for v in values)
+
+
+def _email(match: re.Match[str]) -> str:
+    found = match.group(0)
+    if found.lower() in _allowed or found.lower().endswith(_SAFE_DOMAINS):
+        return found
+    return "<email>"
+
+
+_PATTERNS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
+    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|$)", re.DOTALL),
+     "<private key>"),
+    (re.compile(r"(?i)\b(bearer\s+|(access_|refresh_|id_)?token[\"']?\s*[=:]\s*[\"']?)"
+                r"[A-Za-z0-9._~+/=-]{8,}"), r"\1<redacted>"),
+    (re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}(\.[A-Za-z0-9_-]*)?"), "<jwt>"),
+    (re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"), _email),
+]  # fmt: skip
+
+
+def protect_env(env: Mapping[str, str]) -> None:
+    protect(env.get(name, "") for name in _SECRET_ENV)
+
+
+def redact(text: str) -> str:
+    for value in sorted(_protected, key=len, reverse=True):
+        text = text.replace(value, "<redacted>")
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactingFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+    def formatException(self, ei: object) -> str:  # noqa: N802 - logging's name
+        return redact(super().formatException(ei))  # type: ignore[arg-type]
+
+
+def setup(verbosity: int, stream: IO[str] | None = None) -> None:
+    """WARNING by default, INFO with -v, DEBUG with -vv; the Google client's retries at INFO."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(RedactingFormatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(
+        logging.DEBUG if verbosity > 1 else logging.INFO if verbosity else logging.WARNING
+    )
+    # The Google client logs each retry as a WARNING; a retry that then succeeds is not one.
+    logging.getLogger("googleapiclient").setLevel(logging.INFO if verbosity else logging.ERROR)
+    logging.getLogger("googleapiclient.discovery_cache").setLevel(logging.ERROR)
+    logging.captureWarnings(True)

@@ -1,0 +1,262 @@
+"""Load and validate the YAML team map into frozen values.
+
+Strict: unknown keys, wrong types, unknown teams, bad calendar ids and empty lists are all
+reported at once, one `dotted.path: message` line each. The YAML loader refuses duplicate
+keys and aliases (no anchor bombs) and caps size and depth.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from calsync.errors import ConfigError
+
+MAX_CONFIG_BYTES = 512 * 1024
+_MAX_DEPTH = 12
+_TEAM_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+_CALENDAR_ID = re.compile(r"^(primary|[A-Za-z0-9._%+-]{1,200}@[A-Za-z0-9.-]{1,200}\.[A-Za-z]{2,})$")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9.-]{1,200}\.[A-Za-z]{2,}$")
+_URI = re.compile(r"^https://[A-Za-z0-9.-]+/[A-Za-z0-9._~/-]+$")
+_DISPLAY = {"show_invitee_name", "show_answers", "show_hosts"}
+_TEAM_KEYS = {"name", "calendar_id", "members"} | _DISPLAY
+_ROUTE_KEYS = {"team", "event_name_contains", "event_type", "host_is_member", "hosts"}
+_CONDITIONS = _ROUTE_KEYS - {"team"}
+
+
+@dataclass(frozen=True)
+class Display:
+    """What a team wants on its calendar beyond the default (no personal data by default)."""
+
+    show_invitee_name: bool = False
+    show_answers: bool = False
+    show_hosts: bool = True
+
+
+@dataclass(frozen=True)
+class Team:
+    key: str
+    name: str
+    calendar_id: str
+    members: frozenset[str]  # lower-cased Calendly host emails
+    display: Display
+
+
+@dataclass(frozen=True)
+class Route:
+    team: str
+    event_name_contains: tuple[str, ...] = ()  # any of them, case-insensitive
+    event_type: tuple[str, ...] = ()  # any of these event type URIs
+    host_is_member: bool = False  # some host of the meeting is a member of the team
+    hosts: frozenset[str] = frozenset()  # some host of the meeting has one of these emails
+
+
+@dataclass(frozen=True)
+class TeamMap:
+    teams: dict[str, Team]
+    routes: tuple[Route, ...]
+
+    def calendars(self) -> list[tuple[str, str]]:
+        """(team key, calendar id) of every team, in file order."""
+        return [(t.key, t.calendar_id) for t in self.teams.values()]
+
+
+def load_team_map(path: Path) -> TeamMap:
+    """Read and validate the team map at `path`; raise ConfigError listing every problem."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES // 1024} KiB")
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: team map not found (pass --config PATH)") from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path}: cannot read the team map ({type(err).__name__})") from None
+    return parse_team_map(text, source=str(path))
+
+
+def parse_team_map(text: str, *, source: str = "team map") -> TeamMap:
+    try:
+        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader is a SafeLoader
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ConfigError(f"{source}: invalid YAML{where}: {problem}") from None
+    except RecursionError:
+        raise ConfigError(f"{source}: nested too deeply") from None
+    problems: list[str] = []
+    result = _validate(data, problems)
+    if problems or result is None:
+        count = len(problems)
+        raise ConfigError(
+            f"{source}: {count} problem{'s' if count != 1 else ''} in the team map",
+            tuple(problems),
+        )
+    return result
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses aliases, duplicate keys and deep nesting."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.YAMLError(
+                f"aliases (*{event.anchor}) are not allowed (line {event.start_mark.line + 1})"
+            )
+        self._depth = getattr(self, "_depth", 0) + 1
+        try:
+            if self._depth > _MAX_DEPTH:
+                raise yaml.YAMLError(f"nested deeper than {_MAX_DEPTH} levels")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                line = key_node.start_mark.line + 1
+                raise yaml.YAMLError(f"duplicate key {key!r} (line {line})")
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _StrictLoader.construct_mapping
+)
+
+
+# -- validation ------------------------------------------------------------------------------
+
+
+def _validate(data: Any, problems: list[str]) -> TeamMap | None:
+    if data is None:
+        problems.append("(root): the team map is empty")
+        return None
+    if not isinstance(data, dict):
+        problems.append(f"(root): expected a mapping, got {_kind(data)}")
+        return None
+    _unknown(data, {"version", "teams", "routes"}, "", problems)
+    if data.get("version") != 1:
+        problems.append(f"version: must be 1, got {data.get('version')!r}")
+    teams = _teams(data.get("teams"), problems)
+    routes = _routes(data.get("routes"), teams, problems)
+    return TeamMap(teams=teams, routes=routes) if not problems else None
+
+
+def _teams(raw: Any, problems: list[str]) -> dict[str, Team]:
+    if not isinstance(raw, dict) or not raw:
+        problems.append(f"teams: expected a non-empty mapping, got {_kind(raw)}")
+        return {}
+    teams: dict[str, Team] = {}
+    calendars: dict[str, str] = {}
+    for key, spec in raw.items():
+        p = f"teams.{key}"
+        if not isinstance(key, str) or not _TEAM_KEY.match(key):
+            problems.append(f"{p}: team key must be lower-case letters, digits, '-' or '_'")
+            continue
+        if not isinstance(spec, dict):
+            problems.append(f"{p}: expected a mapping, got {_kind(spec)}")
+            continue
+        _unknown(spec, _TEAM_KEYS, p, problems)
+        cal = spec.get("calendar_id")
+        if not isinstance(cal, str) or not _CALENDAR_ID.match(cal):
+            problems.append(f"{p}.calendar_id: expected a Google calendar id like "
+                            f"c_xxx@group.calendar.google.com, got {_show(cal)}")  # fmt: skip
+        elif cal in calendars:
+            problems.append(f"{p}.calendar_id: already used by team {calendars[cal]!r}")
+        else:
+            calendars[cal] = key
+        name = spec.get("name", key)
+        if not isinstance(name, str) or not name.strip():
+            problems.append(f"{p}.name: expected a non-empty string")
+        members = _strings(spec, "members", p, problems, check=_EMAIL.match, what="an email")
+        display = Display(**{k: _bool(spec, k, p, problems, Display.__dict__[k]) for k in _DISPLAY})
+        teams[key] = Team(key=key, name=str(name), calendar_id=str(cal),
+                          members=frozenset(m.lower() for m in members), display=display)  # fmt: skip
+    return teams
+
+
+def _routes(raw: Any, teams: dict[str, Team], problems: list[str]) -> tuple[Route, ...]:
+    if not isinstance(raw, list) or not raw:
+        problems.append(f"routes: expected a non-empty list, got {_kind(raw)}")
+        return ()
+    routes = []
+    for i, spec in enumerate(raw):
+        p = f"routes.{i}"
+        if not isinstance(spec, dict):
+            problems.append(f"{p}: expected a mapping, got {_kind(spec)}")
+            continue
+        _unknown(spec, _ROUTE_KEYS, p, problems)
+        team = spec.get("team")
+        if not isinstance(team, str):
+            problems.append(f"{p}.team: expected a team key, got {_show(team)}")
+        elif team not in teams:
+            problems.append(
+                f"{p}.team: unknown team {team!r} (known: {', '.join(teams) or 'none'})"
+            )
+        if not _CONDITIONS & spec.keys():
+            problems.append(f"{p}: needs at least one of {', '.join(sorted(_CONDITIONS))}")
+        names = _strings(spec, "event_name_contains", p, problems, check=str.strip, what="text")
+        types = _strings(
+            spec, "event_type", p, problems, check=_URI.match, what="an event type URI"
+        )
+        hosts = _strings(spec, "hosts", p, problems, check=_EMAIL.match, what="an email")
+        member = _bool(spec, "host_is_member", p, problems, False)
+        if member and isinstance(team, str) and team in teams and not teams[team].members:
+            problems.append(f"{p}.host_is_member: team {team!r} has no members")
+        routes.append(Route(team=str(team), event_name_contains=tuple(names),
+                            event_type=tuple(types), host_is_member=member,
+                            hosts=frozenset(h.lower() for h in hosts)))  # fmt: skip
+    return tuple(routes)
+
+
+def _strings(spec: dict[str, Any], key: str, p: str, problems: list[str], *,
+             check: Callable[[str], Any], what: str) -> list[str]:  # fmt: skip
+    if key not in spec:
+        return []
+    raw = spec[key]
+    if not isinstance(raw, list) or not raw:
+        problems.append(f"{p}.{key}: expected a non-empty list, got {_kind(raw)}")
+        return []
+    good = []
+    for j, item in enumerate(raw):
+        if not isinstance(item, str) or not check(item):
+            problems.append(f"{p}.{key}.{j}: expected {what}, got {_show(item)}")
+        else:
+            good.append(item)
+    return good
+
+
+def _bool(spec: dict[str, Any], key: str, p: str, problems: list[str], default: bool) -> bool:
+    value = spec.get(key, default)
+    if not isinstance(value, bool):
+        problems.append(f"{p}.{key}: expected true or false, got {_show(value)}")
+        return default
+    return value
+
+
+def _unknown(spec: dict[str, Any], allowed: set[str], p: str, problems: list[str]) -> None:
+    for key in spec:
+        if key not in allowed:
+            where = f"{p}.{key}" if p else str(key)
+            problems.append(f"{where}: unknown key (allowed: {', '.join(sorted(allowed))})")
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    names = {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _show(value: Any) -> str:
+    return repr(value) if isinstance(value, str) and len(value) < 80 else _kind(value)
