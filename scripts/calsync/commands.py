@@ -56,8 +56,19 @@ def sync(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     team_map = load_team_map(config_path(args, ctx.env))
     logs.allow(cid for _, cid in team_map.calendars())
     booking, verified = _verify(booking, args, ctx)
-    report = process(booking, team_map, lambda: _calendar(args, ctx.env), dry_run=dry_run(
-        args, ctx.env), verified=verified, payload_source=raw.source).as_dict()  # fmt: skip
+    opened: list[Calendar] = []
+
+    def calendar() -> Calendar:
+        opened.append(open_calendar(args, ctx.env))
+        return opened[-1]
+
+    try:
+        result = process(booking, team_map, calendar, dry_run=dry_run(args, ctx.env),
+                         verified=verified, payload_source=raw.source)  # fmt: skip
+    finally:
+        for cal in opened:
+            getattr(cal, "close", lambda: None)()
+    report = result.as_dict()
     where = f" on {report['calendar_id']} (team {report['team']})" if report["team"] else ""
     ctx.say(f"{report['action']}{where}: {report['reason']}")
     return report
@@ -72,7 +83,7 @@ def _verify(booking: Booking, args: argparse.Namespace, ctx: Context) -> tuple[B
     return verify_booking(booking, ctx.env), True
 
 
-def _calendar(args: argparse.Namespace, env: Mapping[str, str]) -> Calendar:
+def open_calendar(args: argparse.Namespace, env: Mapping[str, str]) -> Calendar:
     backend = args.backend or env.get("CALSYNC_BACKEND", "google")
     if backend == "ics":
         from calsync.ics import IcsCalendar

@@ -17,6 +17,7 @@ import google.auth
 import google_auth_httplib2
 import httplib2
 from google.auth import exceptions as auth_errors
+from google.auth import identity_pool
 from google.oauth2 import service_account
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
@@ -36,9 +37,14 @@ class GoogleCalendar:
     def __init__(
         self, service: Any, *, num_retries: int = 5, who: str = "the service account"
     ) -> None:
+        self._service = service
         self._events = service.events()
         self._retries = num_retries
         self._who = who  # the account to share calendars with, named in permission errors
+
+    def close(self) -> None:
+        """Close the pooled HTTP connections."""
+        self._service.close()
 
     def get(self, calendar_id: str, event_id: str) -> dict[str, Any] | None:
         try:
@@ -152,13 +158,22 @@ def load_credentials(env: Mapping[str, str]) -> tuple[Any, str]:
             raise ConfigError("GOOGLE_APPLICATION_CREDENTIALS: the private key cannot be "
                               "read") from None  # fmt: skip
         return _delegate(creds, subject), str(info["client_email"])
-    if kind in ("external_account", "authorized_user", "impersonated_service_account"):
+    if kind == "external_account" and isinstance(info.get("credential_source"), dict):
+        # Workload identity federation (GitLab id_tokens): loads offline, the token
+        # exchange happens on the first API call.
+        try:
+            creds = identity_pool.Credentials.from_info(info, scopes=SCOPES)  # type: ignore[no-untyped-call]
+        except (ValueError, TypeError) as err:
+            first = str(err).split(".", 1)[0][:120]
+            raise ConfigError(f"GOOGLE_APPLICATION_CREDENTIALS: {first}") from None
+        return _delegate(creds, subject), "the federated identity"
+    if kind in ("authorized_user", "impersonated_service_account"):
         try:
             creds, _ = google.auth.load_credentials_from_file(path, scopes=SCOPES)  # type: ignore[no-untyped-call]
         except auth_errors.DefaultCredentialsError as err:
             first = str(err).split(".", 1)[0][:120]
             raise ConfigError(f"GOOGLE_APPLICATION_CREDENTIALS: {first}") from None
-        return _delegate(creds, subject), "the federated identity"
+        return _delegate(creds, subject), "the signed-in account"
     raise ConfigError(f"GOOGLE_APPLICATION_CREDENTIALS: unsupported credentials type {kind!r} "
                       "(expected service_account or external_account)")  # fmt: skip
 

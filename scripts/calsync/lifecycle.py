@@ -77,23 +77,25 @@ def stamp(moment: datetime | None) -> str:
     return "" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def merge(old: State, booking: Booking) -> tuple[State, bool]:
-    """Fold one delivery into the recorded state; also say whether its snapshot is the newest."""
+def merge(old: State, booking: Booking, *, group: bool) -> tuple[State, bool]:
+    """Fold one delivery into the recorded state; also say whether its snapshot is the newest.
+
+    `group`: the meeting takes many invitees (from the payload, else as recorded), so one
+    invitee's cancel does not cancel it.
+    """
     at = stamp(booking.created_at)
     event = booking.scheduled_event
     newer = event is not None and at >= old.at
     meeting, active = old.meeting, old.active
-    if event is not None:
-        group = event.is_group
-        if event.status == "canceled" or (booking.kind is Kind.CANCELED and not group):
-            meeting = "canceled"
-        if newer:
-            if booking.kind is Kind.CANCELED and not group:
-                active = 0
-            elif event.active_invitees is not None:
-                active = event.active_invitees
-            elif not group:
-                active = 1
+    if booking.kind is Kind.CANCELED and not group:
+        meeting, active = "canceled", 0  # a one-invitee meeting ends with its invitee
+    elif event is not None and newer:
+        if event.active_invitees is not None:
+            active = event.active_invitees
+        elif not group:
+            active = 1
+    if event is not None and event.status == "canceled":
+        meeting = "canceled"
     no_shows = {inv: (flag, t) for inv, flag, t in old.no_shows}
     marks = booking.kind in (Kind.NO_SHOW_CREATED, Kind.NO_SHOW_DELETED) or booking.no_show
     invitee = booking.invitee_uri.rstrip("/").rsplit("/", 1)[-1][:40]
@@ -142,8 +144,9 @@ def plan(
                         "state; a deleted meeting is not brought back (set CALENDLY_TOKEN to "
                         "verify with Calendly)")  # fmt: skip
         recorded = State()  # a live event without our state: take it over
-    state, newer = merge(recorded, booking)
     event = booking.scheduled_event
+    group = event.is_group if event is not None else old_props.get("cg_group") == "1"
+    state, newer = merge(recorded, booking, group=group)
     if event is not None and (newer or existing is None):
         moved_from = identity(booking, old_props).get("calendly_rescheduled_from", "")
         fields = event_fields(booking, event, decision.display, rescheduled_from=moved_from)

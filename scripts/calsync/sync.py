@@ -85,19 +85,22 @@ def apply(cal: Calendar, booking: Booking, decision: Decision, *, dry_run: bool,
           verified: bool) -> Plan:  # fmt: skip
     """Read, plan, write; again after a 409/404/410 race. Returns the plan carried out."""
     cid, eid = decision.calendar_id, decision.event_id
-    ours: Plan | None = None  # a write of ours whose answer we did not see
+    raced = ""
     for _ in range(_ATTEMPTS):
         step = plan(cal.get(cid, eid), booking, decision, verified=verified)
-        if step.op is Op.NOOP and ours is not None:
-            return ours  # the earlier attempt did land (e.g. its response was lost)
         if dry_run or step.op is Op.NOOP:
-            return step
+            return replace(step, reason=step.reason + raced)
         log.info("%s event %s on %s", step.op.value, eid, cid)
         try:
             _execute(cal, cid, eid, step)
         except (Conflict, Missing) as race:
             log.info("calendar changed under us (%s); reading again", type(race).__name__)
-            ours = step if step.op in (Op.INSERT, Op.BURN) else None
+            raced = (
+                "; the event id was already taken (an earlier delivery, or this run's own "
+                "insert whose answer was lost)"
+                if isinstance(race, Conflict)
+                else "; the event vanished while we wrote it"
+            )
             continue
         return step
     raise TransientError(f"event {eid} on {cid} kept changing while we wrote it; rerun the job")

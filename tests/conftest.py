@@ -1,0 +1,94 @@
+"""Shared fixtures: the fake Google server, credentials pointing at it, an in-process CLI."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from calsync import cli
+from fakes.google_server import FakeGoogle, write_service_account_file
+
+ROOT = Path(__file__).resolve().parents[1]
+USGOV = "c_usgov@group.calendar.google.com"
+GLOBAL = "c_global@group.calendar.google.com"
+SECRET_TOKEN = "calendly-sentinel-token-5b9e1c"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def report(self) -> dict[str, Any]:
+        lines = self.out.strip().splitlines()
+        assert lines, f"no stdout; stderr: {self.err}"
+        data: dict[str, Any] = json.loads(lines[-1])
+        return data
+
+
+def run_cli(argv: list[str], env: dict[str, str], stdin: str = "") -> Result:
+    """Run the CLI in-process with its own streams and environment."""
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(argv, env=env, stdin=io.StringIO(stdin), stdout=out, stderr=err)
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def fake_google() -> Iterator[FakeGoogle]:
+    with FakeGoogle() as fake:
+        fake.add_calendar(USGOV)
+        fake.add_calendar(GLOBAL)
+        yield fake
+    assert not fake.server_errors, fake.server_errors
+
+
+@pytest.fixture
+def key_file(tmp_path_factory: pytest.TempPathFactory, fake_google: FakeGoogle) -> Path:
+    path = tmp_path_factory.mktemp("creds") / "service-account.json"
+    return write_service_account_file(path, token_uri=fake_google.token_uri)
+
+
+@pytest.fixture
+def google_env(fake_google: FakeGoogle, key_file: Path) -> dict[str, str]:
+    """Environment for `sync --backend google` against the fake server."""
+    return {
+        "GOOGLE_APPLICATION_CREDENTIALS": str(key_file),
+        "GOOGLE_CALENDAR_API_ENDPOINT": fake_google.base_url,
+    }
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The Google client's backoff sleeps, recorded instead of slept (a leaf patch only)."""
+    from googleapiclient import http
+
+    recorded: list[float] = []
+    original = http.HttpRequest.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        self._sleep = recorded.append
+
+    monkeypatch.setattr(http.HttpRequest, "__init__", init)
+    return recorded
+
+
+@pytest.fixture
+def sync(google_env: dict[str, str], tmp_path: Path, sleeps: list[float]):
+    """sync(body, *flags, env=...) -> Result, against the fake Google server."""
+
+    def run(body: dict[str, Any] | str, *flags: str, env: dict[str, str] | None = None) -> Result:
+        path = tmp_path / "payload.json"
+        path.write_text(body if isinstance(body, str) else json.dumps(body))
+        argv = ["sync", "--payload", str(path), "--backend", "google", "--timeout", "2", *flags]
+        return run_cli(argv, {**google_env, **(env or {})})
+
+    return run
