@@ -18,7 +18,7 @@ from typing import Any
 
 from calsync.booking import Booking, Kind
 from calsync.decide import Decision
-from calsync.render import event_fields, with_no_show
+from calsync.render import event_fields, with_no_show, with_rescheduled
 
 _FIELDS = ("summary", "description", "location", "start", "end")
 _STATE_KEYS = ("cg_at", "cg_meeting", "cg_active")
@@ -118,7 +118,9 @@ def identity(booking: Booking, old_props: dict[str, Any]) -> dict[str, str]:
         props["calendly_event_type"] = event.event_type
     group = event.is_group if event is not None else old_props.get("cg_group") == "1"
     props["cg_group"] = "1" if group else "0"
-    moved_from = rescheduled_from(booking) or str(old_props.get("calendly_rescheduled_from", ""))
+    # a group meeting gathers invitees from many bookings: "rescheduled from" is per invitee
+    moved_from = "" if group else rescheduled_from(booking)
+    moved_from = moved_from or str(old_props.get("calendly_rescheduled_from", ""))
     if moved_from:
         props["calendly_rescheduled_from"] = moved_from
     return props
@@ -148,14 +150,15 @@ def plan(
     group = event.is_group if event is not None else old_props.get("cg_group") == "1"
     state, newer = merge(recorded, booking, group=group)
     if event is not None and (newer or existing is None):
-        moved_from = identity(booking, old_props).get("calendly_rescheduled_from", "")
-        fields = event_fields(booking, event, decision.display, rescheduled_from=moved_from)
+        fields = event_fields(booking, event, decision.display)
     elif existing is not None:
         fields = {k: existing.get(k, "") for k in _FIELDS}
     else:
         return Plan(Op.NOOP, "unchanged", "not on the calendar and the payload has no details")
     props = {**identity(booking, old_props), **state.props()}
     no_shows = sum(1 for _, flag, _ in state.no_shows if flag)
+    moved_from = props.get("calendly_rescheduled_from", "")
+    fields["description"] = with_rescheduled(str(fields["description"] or ""), moved_from)
     fields["summary"] = with_no_show(
         str(fields["summary"]), no_shows, state.active, props["cg_group"] == "1"
     )

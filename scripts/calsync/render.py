@@ -19,6 +19,7 @@ MANAGED_NOTE = "Managed by calendly-gcal from Calendly: changes made here are ov
 # Location types whose `location` text is the invitee's own data (phone number, address).
 _INVITEE_LOCATIONS = {"outbound_call": "Phone call (the number is in Calendly)",
                       "ask_invitee": "Location given by the invitee (see Calendly)"}  # fmt: skip
+_MOVED = "Rescheduled from: "
 _NO_SHOW_PREFIX = re.compile(r"^\[(No-show|\d+ no-shows)\] ")
 
 
@@ -66,9 +67,7 @@ def location(event: ScheduledEvent) -> str:
     return clean(loc.location, limit=500)
 
 
-def description(
-    booking: Booking, event: ScheduledEvent, display: Display, *, rescheduled_from: str
-) -> str:
+def description(booking: Booking, event: ScheduledEvent, display: Display) -> str:
     lines = []
     if event.location and event.location.join_url:
         lines.append(f"Join: {event.location.join_url}")
@@ -77,8 +76,6 @@ def description(
         lines.append(f"Hosts: {names}")
     if event.is_group and event.active_invitees is not None:
         lines.append(f"Invitees: {event.active_invitees} of {event.invitee_limit}")
-    if rescheduled_from:
-        lines.append(f"Rescheduled from: {rescheduled_from}")
     if display.show_answers and booking.answers and not event.is_group:
         for question, answer in booking.answers:
             lines.append(f"{clean(question, limit=200)}: {clean(answer, limit=1000)}")
@@ -93,13 +90,19 @@ def rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def event_fields(
-    booking: Booking, event: ScheduledEvent, display: Display, *, rescheduled_from: str
-) -> dict[str, Any]:
+def with_rescheduled(text: str, old_meeting: str) -> str:
+    """Put the 'Rescheduled from' line (a link to the old booking) in a description."""
+    lines = [line for line in text.split("\n") if not line.startswith(_MOVED)]
+    if old_meeting:
+        lines.insert(0, _MOVED + html.escape(old_meeting, quote=False))
+    return "\n".join(lines)
+
+
+def event_fields(booking: Booking, event: ScheduledEvent, display: Display) -> dict[str, Any]:
     """The fields of the calendar event that come from the meeting itself."""
     return {
         "summary": base_summary(booking, event, display),
-        "description": description(booking, event, display, rescheduled_from=rescheduled_from),
+        "description": description(booking, event, display),
         "location": location(event),
         "start": {"dateTime": rfc3339(event.start), "timeZone": "UTC"},
         "end": {"dateTime": rfc3339(event.end), "timeZone": "UTC"},

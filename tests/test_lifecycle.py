@@ -1,0 +1,229 @@
+"""Every booking lifecycle, in any delivery order: scenarios on the fake Google server, and a
+property test that permuted, duplicated deliveries end where in-order, exactly-once ones do."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from builders import API, webhook
+from calsync.booking import parse_booking
+from calsync.decide import event_id_for
+from calsync.sync import process
+from calsync.team_map import load_team_map
+from conftest import GLOBAL, ROOT
+from histories import GROUP, ONE_ON_ONE, Action, Meeting, deliveries
+from memory_calendar import MemoryCalendar
+
+TEAM_MAP = load_team_map(ROOT / "config" / "team_map.yaml")
+# generated histories per run; HISTORIES=5000 make test-fast for a deeper search
+HISTORIES = int(os.environ.get("HISTORIES", "300"))
+
+
+def meetings() -> dict[str, Meeting]:
+    return {
+        "M1": Meeting("M1", ONE_ON_ONE, 1),
+        "M2": Meeting("M2", ONE_ON_ONE, 1, start_offset_h=96),
+        "M3": Meeting("M3", ONE_ON_ONE, 1, start_offset_h=120),
+        "G1": Meeting("G1", GROUP, 5, name="Support Office Hours"),
+    }
+
+
+def event_id(meeting: str) -> str:
+    return event_id_for(f"{API}/scheduled_events/{meeting}")
+
+
+def live(fake) -> dict[str, dict]:
+    return {e["id"]: e for e in fake.live_events(GLOBAL)}
+
+
+# -- scenarios against the fake Google server, through the CLI ------------------------------
+
+RESCHEDULE = [Action("book", "M1", "A"), Action("reschedule", "M1", "A", target="M2")]
+GROUP_FLOW = [Action("book", "G1", "A"), Action("book", "G1", "B"), Action("book", "G1", "C"),
+              Action("cancel", "G1", "B")]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "actions", "order", "expect"),
+    [
+        ("reschedule, cancel delivered first", RESCHEDULE, [0, 1, 2], {"M2": "Rescheduled from"}),
+        ("reschedule, create delivered first", RESCHEDULE, [0, 2, 1], {"M2": "Rescheduled from"}),
+        ("reschedule, all reversed", RESCHEDULE, [2, 1, 0], {"M2": "Rescheduled from"}),
+        ("group: joins and a leave", GROUP_FLOW, [0, 1, 2, 3], {"G1": "Invitees: 2 of 5"}),
+        ("group: leave before its join", GROUP_FLOW, [3, 2, 1, 0], {"G1": "Invitees: 2 of 5"}),
+        (
+            "group: everyone leaves",
+            [Action("book", "G1", "A"), Action("cancel", "G1", "A")],
+            [1, 0],
+            {},
+        ),
+        (
+            "group: empty, then a new join",
+            [Action("book", "G1", "A"), Action("cancel", "G1", "A"), Action("book", "G1", "B")],
+            [0, 1, 2],
+            {"G1": "Invitees: 1 of 5"},
+        ),
+        (
+            "group: host cancels, late join",
+            [Action("book", "G1", "A"), Action("book", "G1", "B"), Action("host_cancel", "G1")],
+            [2, 3, 1, 0],
+            {},
+        ),
+        (
+            "one-on-one cancel before create",
+            [Action("book", "M1", "A"), Action("cancel", "M1", "A")],
+            [1, 0],
+            {},
+        ),
+        (
+            "no-show marks the title",
+            [Action("book", "M1", "A"), Action("no_show", "M1", "A")],
+            [0, 1],
+            {"M1": "[No-show] Global Support Call"},
+        ),
+        (
+            "no-show undone, delivered reversed",
+            [
+                Action("book", "M1", "A"),
+                Action("no_show", "M1", "A"),
+                Action("undo_no_show", "M1", "A"),
+            ],
+            [2, 1, 0],
+            {"M1": "Global Support Call"},
+        ),
+    ],
+)
+def test_scenario(sync, fake_google, name, actions, order, expect):
+    """Deliveries in the given order (then all replayed) leave exactly the expected events."""
+    bodies = deliveries(actions, meetings())
+    for i in order:
+        result = sync(bodies[i])
+        assert result.code == 0, (name, result.err)
+    shown = live(fake_google)
+    assert set(shown) == {event_id(m) for m in expect}, name
+    for meeting, text in expect.items():
+        event = shown[event_id(meeting)]
+        assert text in event["summary"] + "\n" + event["description"], (name, event)
+    before = json.dumps(fake_google.events(GLOBAL, include_deleted=True), sort_keys=True)
+    for body in bodies:  # every rerun of a delivery is a no-op
+        assert sync(body).report["action"] == "unchanged", name
+    assert json.dumps(fake_google.events(GLOBAL, include_deleted=True), sort_keys=True) == before
+
+
+def test_reschedule_links_to_the_old_booking(sync, fake_google):
+    bodies = deliveries(RESCHEDULE, meetings())
+    for body in bodies:
+        sync(body)
+    [event] = fake_google.live_events(GLOBAL)
+    old = f"{API}/scheduled_events/M1"
+    assert f"Rescheduled from: {old}" in event["description"]
+    assert event["extendedProperties"]["private"]["calendly_rescheduled_from"] == old
+
+
+def test_round_robin_and_collective_hosts_are_shown(sync, fake_google):
+    body = webhook(hosts=("first.host@example.com", "second.host@example.com"))
+    sync(body)
+    [event] = fake_google.live_events(GLOBAL)
+    assert "Hosts: first.host, second.host" in event["description"]
+
+
+def test_stale_delivery_never_overwrites_newer(sync, fake_google):
+    """An older delivery with other details loses to the newer one already applied."""
+    from datetime import timedelta
+
+    from builders import T0
+
+    newer = webhook(name="Global Support Call (renamed)", at=T0 + timedelta(hours=1))
+    older = webhook(name="Global Support Call", at=T0)
+    assert sync(newer).report["action"] == "created"
+    stale = sync(older)
+    assert stale.report["action"] == "unchanged"
+    assert "older delivery" in stale.report["reason"]
+    [event] = fake_google.live_events(GLOBAL)
+    assert event["summary"] == "Global Support Call (renamed)"
+
+
+def test_deleted_event_without_state_is_not_resurrected(google_env, tmp_path, sleeps):
+    """Google only guarantees the id of a deleted event: without state, stay deleted."""
+    from conftest import run_cli
+    from fakes.google_server import FakeGoogle, write_service_account_file
+
+    with FakeGoogle(strip_deleted=True) as fake:
+        fake.add_calendar(GLOBAL)
+        key = write_service_account_file(tmp_path / "k.json", token_uri=fake.token_uri)
+        env = {"GOOGLE_APPLICATION_CREDENTIALS": str(key),
+               "GOOGLE_CALENDAR_API_ENDPOINT": fake.base_url}  # fmt: skip
+        bodies = deliveries([Action("book", "M1", "A"), Action("cancel", "M1", "A")], meetings())
+        for body in (bodies[1], bodies[0]):
+            path = tmp_path / "p.json"
+            path.write_text(json.dumps(body))
+            result = run_cli(["sync", "--payload", str(path)], env)
+            assert result.code == 0, result.err
+        assert "records no state" in result.report["reason"]
+        assert fake.live_events(GLOBAL) == []
+
+
+# -- property: any delivery order, any duplicates, same calendar ----------------------------
+
+
+def _apply(calendar: MemoryCalendar, body: dict) -> None:
+    process(parse_booking(body), TEAM_MAP, lambda: calendar)
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> list[Action]:
+    """A valid sequence of things happening in Calendly to a few meetings."""
+    state = meetings()
+    actions: list[Action] = []
+    counter = 0
+    for _ in range(draw(st.integers(1, 12))):
+        options: list[Action] = []
+        for m in state.values():
+            if m.canceled:
+                continue
+            active = [i for i, s in m.invitees.items() if s == "active"]
+            if m.kind == GROUP or not m.invitees:
+                options.append(Action("book", m.key, f"I{counter}"))
+            for inv in active:
+                options.append(Action("cancel", m.key, inv))
+                options.append(Action("no_show", m.key, inv))
+                options.append(Action("undo_no_show", m.key, inv))
+                options.extend(Action("reschedule", m.key, inv, target=t.key)
+                               for t in state.values()
+                               if t.key != m.key and not t.canceled
+                               and (t.kind == GROUP or not t.invitees))  # fmt: skip
+            if m.kind == GROUP and active:
+                options.append(Action("host_cancel", m.key))
+        if not options:
+            break
+        act = draw(st.sampled_from(options))
+        counter += 1
+        actions.append(act)
+        deliveries([act], state)  # advance the model
+    return actions
+
+
+@settings(max_examples=HISTORIES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_order_any_duplicates_same_calendar(data):
+    """Duplicated and permuted deliveries end in the calendar in-order delivery produces."""
+    actions = data.draw(histories())
+    bodies = deliveries(actions, meetings())
+    expected = MemoryCalendar()
+    for body in bodies:
+        _apply(expected, body)
+    order = data.draw(st.permutations(range(len(bodies))))
+    extra = data.draw(st.lists(st.sampled_from(range(len(bodies))), max_size=len(bodies)))
+    shuffled = [bodies[i] for i in order]
+    for i in extra:  # duplicates, delivered anywhere
+        at = data.draw(st.integers(0, len(shuffled)))
+        shuffled.insert(at, bodies[i])
+    actual = MemoryCalendar()
+    for body in shuffled:
+        _apply(actual, body)
+    assert actual.visible() == expected.visible()
