@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 from calsync import logs
 from calsync.errors import CalSyncError, ConfigError, ExitCode
@@ -56,8 +56,17 @@ def _handler(module: str, name: str) -> Handler:
     return run
 
 
+class UsageError(CalSyncError):
+    """Wrong flags or arguments (argparse's complaint, as one line)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see --help)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="calendly_gcal.py",
         description="Put Calendly bookings on team Google Calendars, exactly once.",
     )
@@ -184,13 +193,15 @@ def main(argv: Sequence[str] | None = None, *, env: Mapping[str, str] | None = N
     """Run one command; return the exit code (0 done/skipped, 2 bad input, 1 transient)."""
     ctx = Context(env=os.environ if env is None else env, stdin=stdin or sys.stdin,
                   stdout=stdout or sys.stdout, stderr=stderr or sys.stderr)  # fmt: skip
-    args = build_parser().parse_args(argv)
-    logs.setup(args.verbose, ctx.stderr)
+    logs.setup(0, ctx.stderr)
     logs.protect_env(ctx.env)
-    ctx.report["command"] = args.command + (
-        f" {args.webhooks_command}" if args.command == "webhooks" else ""
-    )
+    args: argparse.Namespace | None = None
     try:
+        args = build_parser().parse_args(argv)
+        logs.setup(args.verbose, ctx.stderr)
+        ctx.report["command"] = args.command + (
+            f" {args.webhooks_command}" if args.command == "webhooks" else ""
+        )
         report = {**ctx.report, **args.func(args, ctx)}
         code = ExitCode.OK
     except CalSyncError as err:
@@ -218,7 +229,7 @@ def main(argv: Sequence[str] | None = None, *, env: Mapping[str, str] | None = N
         }
     report["exit_code"] = int(code)
     line = logs.redact(json.dumps(report, sort_keys=False, ensure_ascii=False))
-    report_file = getattr(args, "report_file", None)
+    report_file = getattr(args, "report_file", None) if args is not None else None
     if report_file is not None:
         _write_report(report_file, line, ctx)
     print(line, file=ctx.stdout)
