@@ -1,0 +1,106 @@
+"""Verify a webhook delivery with the Calendly API: the payload is a hint, the API is the truth.
+
+GitLab hands the job neither the raw body nor the signature header, so the signature cannot be
+checked. Instead the invitee and its scheduled event are fetched again, from the configured
+CALENDLY_API_URL only (the client refuses a URI on any other host before sending anything, and
+rebuilds the request path from the URI's UUIDs), and the Booking is rebuilt from the answers:
+meeting name, times, status, hosts, location, invitee counter, no-show, reschedule links, and
+the invitee's name and answers (shown only if the team map asks). A forged payload therefore
+can at most make us re-read a booking that Calendly really has, in the state Calendly says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from calsync import logs
+from calsync.booking import Booking, Kind, parse_booking
+from calsync.calendly import NotFound
+from calsync.errors import VerificationError
+from calsync.lifecycle import stamp
+
+JSON = dict[str, Any]
+_PERSONAL = ("email", "name", "first_name", "last_name", "text_reminder_number")
+_INVITEE_KINDS = (Kind.CREATED, Kind.CANCELED, Kind.NO_SHOW_CREATED, Kind.NO_SHOW_DELETED)
+
+
+def verify_booking(booking: Booking, env: Mapping[str, str]) -> Booking:
+    """The booking as the Calendly API knows it; VerificationError if Calendly does not.
+
+    What the delivery keeps: its `created_at` (it orders deliveries, lifecycle.merge) and its
+    webhook event name (for the report). What the API decides: everything else, including which
+    of created/canceled the delivery amounts to. An `invitee.created` whose invitee the API
+    reports canceled (a late or replayed delivery) is acted on as a cancel: putting a canceled
+    meeting on the calendar would be wrong, and since its `created_at` is older than the real
+    cancel's, the calendar's newer record still wins any conflict. Symmetrically a forged or
+    stale `invitee.canceled` for an invitee the API reports active is acted on as a create and
+    removes nothing. A no-show delivery becomes "marked" or "unmarked" from the invitee's
+    `no_show` as the API has it now.
+    """
+    if booking.kind not in _INVITEE_KINDS or not booking.event_uri:
+        return booking
+    from calsync.calendly_cmds import open_client
+
+    with open_client(env) as api:
+        invitee = None
+        if booking.invitee_uri:
+            invitee = _fetch(api.get_invitee, booking.invitee_uri, "invitee")
+        event = _fetch(api.get_scheduled_event, booking.event_uri, "scheduled event")
+    protect_invitee(invitee)
+    if invitee is not None and _norm(invitee.get("event")) != _norm(event.get("uri")):
+        raise VerificationError(
+            f"the invitee {booking.invitee_uri} belongs to another scheduled event than "
+            f"{booking.event_uri} in the Calendly API; refusing the payload"
+        )
+    kind = effective_kind(booking.kind, invitee, event)
+    verified = parse_booking(webhook_body(kind.value, stamp(booking.created_at), event, invitee))
+    return replace(
+        verified,
+        event_name=booking.event_name,
+        created_at=booking.created_at or verified.created_at,
+    )
+
+
+def effective_kind(delivered: Kind, invitee: JSON | None, event: JSON) -> Kind:
+    """What the delivery amounts to, given the API's invitee (or, lacking one, its event)."""
+    if delivered in (Kind.NO_SHOW_CREATED, Kind.NO_SHOW_DELETED):
+        if invitee is None:
+            return delivered
+        marked = isinstance(invitee.get("no_show"), dict)
+        return Kind.NO_SHOW_CREATED if marked else Kind.NO_SHOW_DELETED
+    status = (invitee if invitee is not None else event).get("status")
+    return Kind.CANCELED if status == "canceled" else Kind.CREATED
+
+
+def webhook_body(event_name: str, created_at: str, event: JSON, invitee: JSON | None) -> JSON:
+    """A webhook-shaped body from API resources, so parse_booking() does all field checking."""
+    payload: JSON = {k: v for k, v in (invitee or {}).items() if k != "scheduled_event"}
+    payload["scheduled_event"] = event
+    payload["event"] = event.get("uri")
+    return {"event": event_name, "created_at": created_at, "payload": payload}
+
+
+def protect_invitee(invitee: JSON | None) -> None:
+    """The invitee's personal data as the API has it: never in a log line or an error."""
+    if invitee is None:
+        return
+    logs.protect(str(invitee[k]) for k in _PERSONAL if isinstance(invitee.get(k), str))
+    for qa in invitee.get("questions_and_answers") or []:
+        if isinstance(qa, dict) and isinstance(qa.get("answer"), str):
+            logs.protect([qa["answer"]])
+
+
+def _fetch(get: Callable[[str], JSON], uri: str, what: str) -> JSON:
+    try:
+        return get(uri)
+    except NotFound:
+        raise VerificationError(
+            f"the Calendly API has no {what} {uri} (or CALENDLY_TOKEN belongs to another "
+            "organization): Calendly does not know this booking; refusing the payload"
+        ) from None
+
+
+def _norm(uri: Any) -> str:
+    return uri.rstrip("/") if isinstance(uri, str) else ""
