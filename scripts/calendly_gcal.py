@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """calendly-gcal: put Calendly bookings on team Google Calendars, exactly once.
 
-    python scripts/calendly_gcal.py sync --payload booking.json
-    python scripts/calendly_gcal.py --help
+python scripts/calendly_gcal.py sync --payload booking.json
+python scripts/calendly_gcal.py --help
 """
 
 import os

@@ -16,10 +16,14 @@ from typing import Any
 from calsync.errors import InputError
 
 _INVITEE_URI = re.compile(r"^(?P<event>.+/scheduled_events/[^/]+)/invitees/[^/]+$")
-# https URIs as Calendly sends them; plain http only on loopback (local test servers)
+# Calendly API URIs exactly as Calendly writes them (the event id is a hash of the string, so
+# no other spelling is accepted): api.calendly.com, or loopback for local test servers.
 _URI = re.compile(
-    r"(https://[A-Za-z0-9.-]+(:\d+)?|http://(127\.0\.0\.1|localhost)(:\d+)?)/[A-Za-z0-9._~/-]*"
+    r"(https://api\.calendly\.com|https?://(127\.0\.0\.1|localhost)(:\d{1,5})?)(/[A-Za-z0-9_-]{1,100})+"
 )
+# A meeting link (Zoom, Meet, Teams...): any https host; no spaces, quotes, markup or `$`.
+_LINK = re.compile(r"https://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s\"'<>\\`{}|^$]*)?")
+_WORD = re.compile(r"[a-z_]{1,20}")  # a value simple enough to echo in an error message
 _MIN_YEAR, _MAX_YEAR = 2000, 2100
 _MAX_TEXT = 2000  # longest text we keep from a payload; Calendly's own limits are lower
 
@@ -104,6 +108,8 @@ def parse_booking(body: Any) -> Booking:
     payload = body.get("payload")
     if kind in (Kind.OTHER, Kind.ROUTING_FORM) and not isinstance(payload, dict):
         payload = {}
+    if payload is None:
+        raise InputError("payload: missing; a Calendly webhook has the invitee under 'payload'")
     if not isinstance(payload, dict):
         raise InputError(f"payload: expected an object, got {_type_name(payload)}")
     if kind is Kind.OTHER and not event_name and "scheduled_event" in payload:
@@ -137,6 +143,7 @@ def _invitee_booking(
         event_uri = match.group("event") if match else ""
     if not event_uri:
         raise InputError(f"{p}.scheduled_event: missing; the payload does not say which meeting")
+    _check_same_meeting(payload, invitee_uri, event_uri, p)
     if kind is Kind.NO_SHOW_CREATED:
         no_show = True
     elif kind is Kind.NO_SHOW_DELETED:
@@ -159,6 +166,20 @@ def _invitee_booking(
         invitee_name=_opt_str(payload, "name", f"{p}.name"),
         answers=_answers(payload.get("questions_and_answers"), f"{p}.questions_and_answers"),
     )
+
+
+def _check_same_meeting(payload: dict[str, Any], invitee_uri: str, event_uri: str, p: str) -> None:
+    """The invitee, `event` and `scheduled_event` URIs must all name one meeting."""
+    if invitee_uri:
+        match = _INVITEE_URI.match(invitee_uri)
+        if match is None:
+            raise InputError(f"{p}.uri: not a Calendly invitee URI (.../invitees/ID)")
+        if match.group("event") != event_uri:
+            raise InputError(
+                f"{p}.uri: the invitee belongs to another meeting than {p}.scheduled_event"
+            )
+    if _opt_uri(payload, "event", f"{p}.event") not in ("", event_uri):
+        raise InputError(f"{p}.event: names another meeting than {p}.scheduled_event.uri")
 
 
 def _bare(kind: Kind, event_name: str, created_at: datetime | None) -> Booking:
@@ -191,7 +212,8 @@ def _scheduled_event(raw: Any, p: str) -> ScheduledEvent:
         raise InputError(f"{p}.end_time: meeting longer than 31 days")
     status = _opt_str(raw, "status", f"{p}.status") or "active"
     if status not in ("active", "canceled"):
-        raise InputError(f"{p}.status: expected 'active' or 'canceled', got {status!r}")
+        shown = repr(status) if _WORD.fullmatch(status) else "something else"
+        raise InputError(f"{p}.status: expected 'active' or 'canceled', got {shown}")
     counter = raw.get("invitees_counter")
     active = limit = None
     if counter is not None:
@@ -221,7 +243,7 @@ def _location(raw: Any, p: str) -> Location | None:
     return Location(
         type=_opt_str(raw, "type", f"{p}.type"),
         location=_opt_str(raw, "location", f"{p}.location"),
-        join_url=_opt_str(raw, "join_url", f"{p}.join_url"),
+        join_url=_opt_link(raw, "join_url", f"{p}.join_url"),
     )
 
 
@@ -301,6 +323,13 @@ def _opt_uri(obj: dict[str, Any], key: str, path: str) -> str:
     value = _opt_str(obj, key, path)
     if value and not _URI.fullmatch(value):
         raise InputError(f"{path}: not an https URI of the Calendly API")
+    return value
+
+
+def _opt_link(obj: dict[str, Any], key: str, path: str) -> str:
+    value = _opt_str(obj, key, path)
+    if value and not _LINK.fullmatch(value):
+        raise InputError(f"{path}: not an https link (no spaces, quotes, markup or '$')")
     return value
 
 

@@ -18,6 +18,7 @@ import google_auth_httplib2
 import httplib2
 from google.auth import exceptions as auth_errors
 from google.auth import identity_pool
+from google.oauth2 import credentials as user_credentials
 from google.oauth2 import service_account
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
@@ -26,6 +27,7 @@ from calsync.backend import Conflict, Missing
 from calsync.errors import CalSyncError, ConfigError, PermissionDenied, TransientError
 
 log = logging.getLogger(__name__)
+_GAC = "GOOGLE_APPLICATION_CREDENTIALS"
 SCOPES = ["https://www.googleapis.com/auth/calendar.events"]
 _DENIED = {"forbidden", "forbiddenForServiceAccounts", "insufficientPermissions",
            "requiredAccessLevel", "accessNotConfigured", "authError"}  # fmt: skip
@@ -147,9 +149,7 @@ def load_credentials(env: Mapping[str, str]) -> tuple[Any, str]:
     info = _read_key(path)
     kind = info.get("type")
     if kind == "service_account":
-        missing = [k for k in ("client_email", "private_key", "token_uri") if not info.get(k)]
-        if missing:
-            raise ConfigError(f"GOOGLE_APPLICATION_CREDENTIALS: missing {', '.join(missing)}")
+        _require(info, ("client_email", "private_key", "token_uri"))
         try:
             creds = service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
                 info, scopes=SCOPES
@@ -158,24 +158,40 @@ def load_credentials(env: Mapping[str, str]) -> tuple[Any, str]:
             raise ConfigError("GOOGLE_APPLICATION_CREDENTIALS: the private key cannot be "
                               "read") from None  # fmt: skip
         return _delegate(creds, subject), str(info["client_email"])
-    if kind == "external_account" and isinstance(info.get("credential_source"), dict):
+    if kind == "external_account":
         # Workload identity federation (GitLab id_tokens): loads offline, the token
         # exchange happens on the first API call.
+        if not isinstance(info.get("credential_source"), dict):
+            raise ConfigError(f"{_GAC}: credential_source must be an object (e.g. "
+                              '{"file": "/path/to/id_token.jwt"})')  # fmt: skip
         try:
             creds = identity_pool.Credentials.from_info(info, scopes=SCOPES)  # type: ignore[no-untyped-call]
         except (ValueError, TypeError) as err:
             first = str(err).split(".", 1)[0][:120]
             raise ConfigError(f"GOOGLE_APPLICATION_CREDENTIALS: {first}") from None
         return _delegate(creds, subject), "the federated identity"
-    if kind in ("authorized_user", "impersonated_service_account"):
-        try:
-            creds, _ = google.auth.load_credentials_from_file(path, scopes=SCOPES)  # type: ignore[no-untyped-call]
-        except auth_errors.DefaultCredentialsError as err:
-            first = str(err).split(".", 1)[0][:120]
-            raise ConfigError(f"GOOGLE_APPLICATION_CREDENTIALS: {first}") from None
-        return _delegate(creds, subject), "the signed-in account"
-    raise ConfigError(f"GOOGLE_APPLICATION_CREDENTIALS: unsupported credentials type {kind!r} "
-                      "(expected service_account or external_account)")  # fmt: skip
+    if kind == "authorized_user":  # a person's `gcloud auth application-default login`
+        _require(info, ("client_id", "client_secret", "refresh_token"))
+        if subject is not None:
+            raise ConfigError("GOOGLE_DELEGATED_USER needs a service-account key file")
+        creds = user_credentials.Credentials.from_authorized_user_info(info, scopes=SCOPES)  # type: ignore[no-untyped-call]
+        return creds, "the signed-in account"
+    if kind == "impersonated_service_account":
+        _require(info, ("source_credentials", "service_account_impersonation_url"))
+    raise ConfigError(f"{_GAC}: unsupported credentials type {kind!r} (expected "
+                      "service_account, external_account or authorized_user)")  # fmt: skip
+
+
+def _require(info: dict[str, Any], keys: tuple[str, ...]) -> None:
+    missing = [k for k in keys if not info.get(k)]
+    if missing:
+        raise ConfigError(f"{_GAC}: missing {', '.join(missing)}")
+    for key in keys:
+        if not isinstance(info[key], str | dict):
+            raise ConfigError(f"{_GAC}: {key} must be a string")
+    for key in ("client_email", "private_key", "token_uri", "client_id", "refresh_token"):
+        if key in keys and not isinstance(info[key], str):
+            raise ConfigError(f"{_GAC}: {key} must be a string")
 
 
 def _read_key(path: str) -> dict[str, Any]:
@@ -184,6 +200,8 @@ def _read_key(path: str) -> dict[str, Any]:
             info = json.load(fh)
     except FileNotFoundError:
         raise ConfigError("GOOGLE_APPLICATION_CREDENTIALS: file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{_GAC}: is a directory, not a credentials file") from None
     except PermissionError:
         raise ConfigError("GOOGLE_APPLICATION_CREDENTIALS: file is not readable by this "
                           "user (check its permissions)") from None  # fmt: skip

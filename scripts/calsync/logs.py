@@ -42,11 +42,16 @@ _PATTERNS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = 
     (re.compile(r"(?i)\b(bearer\s+|(access_|refresh_|id_)?token[\"']?\s*[=:]\s*[\"']?)"
                 r"[A-Za-z0-9._~+/=-]{8,}"), r"\1<redacted>"),
     (re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}(\.[A-Za-z0-9_-]*)?"), "<jwt>"),
+    # a line of a PEM key (or any long base64 run) seen without its BEGIN/END frame
+    (re.compile(r"[A-Za-z0-9+/]{60,}={0,2}"), "<redacted>"),
     (re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"), _email),
 ]  # fmt: skip
 
 
 def protect_env(env: Mapping[str, str]) -> None:
+    """Start a run: forget what earlier runs in this process registered, protect env's secrets."""
+    _protected.clear()
+    _allowed.clear()
     protect(env.get(name, "") for name in _SECRET_ENV)
 
 
@@ -80,4 +85,6 @@ def setup(verbosity: int, stream: IO[str] | None = None) -> None:
     # The Google client logs each retry as a WARNING; a retry that then succeeds is not one.
     logging.getLogger("googleapiclient").setLevel(logging.INFO if verbosity else logging.ERROR)
     logging.getLogger("googleapiclient.discovery_cache").setLevel(logging.ERROR)
+    # urllib3 (the Calendly client) logs each retry as a WARNING too; the final error says it all.
+    logging.getLogger("urllib3").setLevel(logging.NOTSET if verbosity else logging.ERROR)
     logging.captureWarnings(True)

@@ -9,6 +9,8 @@ a JSON string.
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,21 +85,88 @@ def _check_size(size: int, what: str) -> None:
 
 def _decode(text: str, source: str) -> RawPayload:
     what = source.split(" ", 1)[0]
+    text = text.removeprefix("\ufeff")  # a byte order mark, as some Windows editors write
     if not text.strip():
         raise InputError(f"{what}: empty")
+    data = _loads(text, what)
+    if isinstance(data, str):  # a pasted, JSON-quoted body
+        return _decode(data, source + ", quoted") if data.strip() else _decode("", source)
+    if not isinstance(data, dict):
+        shown = "null" if data is None else type(data).__name__
+        raise InputError(f"{what}: expected a JSON object, got {shown}")
+    return _unwrap(data, source)
+
+
+class _Twice(dict[str, Any]):
+    """A JSON object that has a key twice; kept until the error can say where it sits."""
+
+    key = ""
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    twice, seen = _Twice(obj), set()
+    for key, _ in pairs:
+        if key in seen:
+            twice.key = key
+            break
+        seen.add(key)
+    return twice
+
+
+def _number(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
+
+
+def _loads(text: str, what: str, root: str = "") -> Any:
+    """Strict JSON: no NaN/Infinity, no huge numbers, no key twice in one object, capped depth.
+
+    `root`: the dotted path of `text` itself when it is a JSON string inside the payload.
+    """
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_pairs, parse_float=_number,
+                          parse_constant=_number)  # fmt: skip
     except RecursionError:
         raise InputError(f"{what}: nested deeper than {_MAX_DEPTH} levels") from None
     except json.JSONDecodeError as err:
-        raise InputError(f"{what}: not JSON ({err.msg} at line {err.lineno})") from None
-    if isinstance(data, str):  # a pasted, JSON-quoted body
-        return _decode(data, source + ", quoted") if data.strip() else _decode("", source)
+        but = "a string but " if root else ""
+        raise InputError(f"{what}: {but}not JSON ({err.msg} at line {err.lineno})") from None
+    except ValueError:  # NaN, Infinity, 1e999, or an integer of thousands of digits
+        raise InputError(f"{what}: not JSON (a number out of range)") from None
     if _depth(data) > _MAX_DEPTH:
         raise InputError(f"{what}: nested deeper than {_MAX_DEPTH} levels")
-    if not isinstance(data, dict):
-        raise InputError(f"{what}: expected a JSON object, got {type(data).__name__}")
-    return _unwrap(data, source)
+    twice = _find_twice(data, root)
+    if twice:
+        raise InputError(f"{twice}: the key appears twice in one object; which one counts is "
+                         "ambiguous")  # fmt: skip
+    return data
+
+
+def _find_twice(value: Any, path: str) -> str:
+    """Dotted path of the first key that appears twice in one object, or ""."""
+    if isinstance(value, _Twice):
+        return path + _segment(value.key)
+    if isinstance(value, dict):
+        items: list[tuple[Any, Any]] = list(value.items())
+    elif isinstance(value, list):
+        items = list(enumerate(value))
+    else:
+        return ""
+    for key, item in items:
+        found = _find_twice(item, f"{path}{_segment(key)}.")
+        if found:
+            return found
+    return ""
+
+
+def _segment(key: object) -> str:
+    """A key as a path segment; an odd one is not echoed (a key could hold anything)."""
+    return str(key) if re.fullmatch(r"\w{1,64}", str(key), re.ASCII) else "[odd key]"
 
 
 def _unwrap(data: dict[str, Any], source: str) -> RawPayload:
@@ -105,13 +174,11 @@ def _unwrap(data: dict[str, Any], source: str) -> RawPayload:
     body = {k: v for k, v in data.items() if k not in _TRIGGER_KEYS} if wrapped else data
     where = "GitLab trigger wrapper, Calendly body at the top level" if wrapped else "as given"
     inner = body.get("payload")
-    if isinstance(inner, str) and inner.strip():
+    if isinstance(inner, str) and inner.lstrip().startswith(("{", "[", '"')):
         try:
-            decoded = json.loads(inner)
-        except (json.JSONDecodeError, RecursionError):
-            raise InputError(f"{source.split(' ', 1)[0]}: payload: a string but not JSON") from None
-        if _depth(decoded) > _MAX_DEPTH:
-            raise InputError(f"payload: nested deeper than {_MAX_DEPTH} levels")
+            decoded = _loads(inner, "payload", root="payload.")
+        except InputError as err:
+            raise InputError(f"{source.split(' ', 1)[0]}: {err}") from None
         if isinstance(decoded, dict) and "event" not in body and "payload" in decoded:
             body, where = decoded, where + "; whole body under 'payload' as a JSON string"
         else:

@@ -1,7 +1,9 @@
 """Render the Google Calendar event body for a meeting. Pure; no personal data unless asked.
 
 Text from the payload is stripped of control characters (a name cannot add lines to a
-summary or an .ics file) and HTML-escaped in the description (no markup injection).
+summary or an .ics file) and HTML-escaped in the description (no markup injection). The
+summary is plain text, but some clients and mails render it as HTML: its `<` and `>` are
+escaped too (not `&`, so "Q&A" still reads right).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ def base_summary(booking: Booking, event: ScheduledEvent, display: Display) -> s
     summary = clean(event.name, limit=200) or "Calendly meeting"
     if display.show_invitee_name and not event.is_group and booking.invitee_name:
         summary += " — " + clean(booking.invitee_name, limit=100)
-    return summary
+    return summary.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def with_no_show(summary: str, no_shows: int, active: int | None, is_group: bool) -> str:
@@ -70,7 +72,7 @@ def location(event: ScheduledEvent) -> str:
 def description(booking: Booking, event: ScheduledEvent, display: Display) -> str:
     lines = []
     if event.location and event.location.join_url:
-        lines.append(f"Join: {event.location.join_url}")
+        lines.append(f"Join: {clean(event.location.join_url, limit=1000)}")
     if display.show_hosts and event.hosts:
         names = ", ".join(clean(h.name or h.email, limit=100) for h in event.hosts)
         lines.append(f"Hosts: {names}")

@@ -2,7 +2,8 @@
 
 Strict: unknown keys, wrong types, unknown teams, bad calendar ids and empty lists are all
 reported at once, one `dotted.path: message` line each. The YAML loader refuses duplicate
-keys and aliases (no anchor bombs) and caps size and depth.
+keys, non-text keys, tags and aliases (no anchor bombs) and caps size and depth; even a file
+that cannot be read or parsed gets one `path: message` line (`(file)`, or where it broke).
 """
 
 from __future__ import annotations
@@ -69,28 +70,48 @@ class TeamMap:
 def load_team_map(path: Path) -> TeamMap:
     """Read and validate the team map at `path`; raise ConfigError listing every problem."""
     try:
-        size = path.stat().st_size
-        if size > MAX_CONFIG_BYTES:
-            raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES // 1024} KiB")
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: team map not found (pass --config PATH)") from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as err:
-        raise ConfigError(f"{path}: cannot read the team map ({type(err).__name__})") from None
-    return parse_team_map(text, source=str(path))
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            why = f"larger than {MAX_CONFIG_BYTES // 1024} KiB (a team map is a few KB)"
+        else:
+            return parse_team_map(path.read_text(encoding="utf-8"), source=str(path))
+    except (OSError, UnicodeDecodeError) as err:
+        why = _UNREADABLE.get(type(err), f"cannot read the team map ({type(err).__name__})")
+    raise ConfigError(f"{path}: {why}", (f"(file): {why}",))
+
+
+_UNREADABLE = {
+    FileNotFoundError: "team map not found (pass --config PATH)",
+    IsADirectoryError: "is a directory, not a team map file",
+    PermissionError: "cannot read the team map (permission denied)",
+    UnicodeDecodeError: "cannot read the team map (not UTF-8 text)",
+}
 
 
 def parse_team_map(text: str, *, source: str = "team map") -> TeamMap:
+    loader = None
     try:
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader is a SafeLoader
-    except yaml.YAMLError as err:
+        loader = _StrictLoader(text)
+        node = loader.get_single_node()
+        problems = _structure(node, "") if node is not None else []
+        if problems:
+            raise ConfigError(f"{source}: invalid YAML: {problems[0].split(': ', 1)[1]}",
+                              tuple(problems))  # fmt: skip
+        data = loader.construct_document(node) if node is not None else None
+    except (yaml.YAMLError, RecursionError) as err:
         mark = getattr(err, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise ConfigError(f"{source}: invalid YAML{where}: {problem}") from None
-    except RecursionError:
-        raise ConfigError(f"{source}: nested too deeply") from None
-    problems: list[str] = []
+        if isinstance(err, RecursionError):
+            problem = "nested too deeply"
+        elif "'\\t'" in problem:
+            problem += " (indent with spaces, not tabs)"
+        path = ".".join(map(_seg, loader.path if loader else [])) or "(root)"
+        raise ConfigError(f"{source}: invalid YAML{where}: {problem}",
+                          (f"{path}: {problem}{where}",)) from None  # fmt: skip
+    finally:
+        if loader is not None:
+            loader.dispose()
+    problems = []
     result = _validate(data, problems)
     if problems or result is None:
         count = len(problems)
@@ -102,36 +123,65 @@ def parse_team_map(text: str, *, source: str = "team map") -> TeamMap:
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses aliases, duplicate keys and deep nesting."""
+    """SafeLoader that refuses aliases and deep nesting; `path` is where it is reading."""
+
+    def __init__(self, text: str) -> None:
+        self.path: list[str] = []
+        super().__init__(text)
 
     def compose_node(self, parent: Any, index: Any) -> Any:
+        inner = isinstance(index, yaml.ScalarNode | int)  # a mapping value or a list item
+        if inner:
+            self.path.append(str(index.value if isinstance(index, yaml.ScalarNode) else index))
+        if len(self.path) > _MAX_DEPTH:
+            raise yaml.YAMLError(f"nested deeper than {_MAX_DEPTH} levels")
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.YAMLError(
                 f"aliases (*{event.anchor}) are not allowed (line {event.start_mark.line + 1})"
             )
-        self._depth = getattr(self, "_depth", 0) + 1
-        try:
-            if self._depth > _MAX_DEPTH:
-                raise yaml.YAMLError(f"nested deeper than {_MAX_DEPTH} levels")
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                line = key_node.start_mark.line + 1
-                raise yaml.YAMLError(f"duplicate key {key!r} (line {line})")
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+        node = super().compose_node(parent, index)
+        if inner:  # on an error the path stays, to say where it happened
+            self.path.pop()
+        return node
 
 
-_StrictLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _StrictLoader.construct_mapping
-)
+_PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "bool", "null", "float", "map",
+                                                    "seq")}  # fmt: skip
+
+
+def _structure(node: Any, path: str) -> list[str]:
+    """Duplicate keys, keys that are not text, merge keys and tagged values, by dotted path."""
+    here = path or "(root)"
+    if node.tag not in _PLAIN_TAGS:
+        tag, line = node.tag.replace("tag:yaml.org,2002:", "!!"), node.start_mark.line + 1
+        return [f"{here}: YAML tag {tag} is not allowed (line {line}); quote the value"]
+    problems: list[str] = []
+    if isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            problems += _structure(item, f"{path}.{i}" if path else str(i))
+        return problems
+    first: dict[str, int] = {}
+    for key_node, value in node.value if isinstance(node, yaml.MappingNode) else ():
+        line = key_node.start_mark.line + 1
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+            problems.append(f"{here}: line {line}: a key must be plain text (no lists, "
+                            "mappings or '<<' merge keys)")  # fmt: skip
+            continue
+        key = key_node.value
+        where = f"{path}.{_seg(key)}" if path else _seg(key)
+        if key in first:
+            problems.append(f"{where}: duplicate key {key!r} (line {line}; first on line "
+                            f"{first[key]})")  # fmt: skip
+        first.setdefault(key, line)
+        problems += _structure(value, where)
+    return problems
+
+
+def _seg(key: Any) -> str:
+    """A key as one readable path segment: odd keys (spaces, newlines, RTL marks) quoted."""
+    text = str(key)
+    return text if text.isprintable() and "." not in text and len(text) < 64 else repr(text)[:80]
 
 
 # -- validation ------------------------------------------------------------------------------
@@ -145,8 +195,10 @@ def _validate(data: Any, problems: list[str]) -> TeamMap | None:
         problems.append(f"(root): expected a mapping, got {_kind(data)}")
         return None
     _unknown(data, {"version", "teams", "routes"}, "", problems)
-    if data.get("version") != 1:
-        problems.append(f"version: must be 1, got {data.get('version')!r}")
+    version = data.get("version")
+    if type(version) is not int or version != 1:  # not True, not 1.0
+        shown = repr(version) if isinstance(version, int | float) else _show(version)
+        problems.append(f"version: must be 1, got {shown}")
     teams = _teams(data.get("teams"), problems)
     routes = _routes(data.get("routes"), teams, problems)
     return TeamMap(teams=teams, routes=routes) if not problems else None
@@ -159,7 +211,7 @@ def _teams(raw: Any, problems: list[str]) -> dict[str, Team]:
     teams: dict[str, Team] = {}
     calendars: dict[str, str] = {}
     for key, spec in raw.items():
-        p = f"teams.{key}"
+        p = f"teams.{_seg(key)}"
         if not isinstance(key, str) or not _TEAM_KEY.match(key):
             problems.append(f"{p}: team key must be lower-case letters, digits, '-' or '_'")
             continue
@@ -247,7 +299,7 @@ def _bool(spec: dict[str, Any], key: str, p: str, problems: list[str], default: 
 def _unknown(spec: dict[str, Any], allowed: set[str], p: str, problems: list[str]) -> None:
     for key in spec:
         if key not in allowed:
-            where = f"{p}.{key}" if p else str(key)
+            where = f"{p}.{_seg(key)}" if p else _seg(key)
             problems.append(f"{where}: unknown key (allowed: {', '.join(sorted(allowed))})")
 
 
