@@ -315,7 +315,6 @@ def test_good_map_still_validates(tmp_path):
 
 GAC = "GOOGLE_APPLICATION_CREDENTIALS"
 NOT_JSON = f"error: {GAC}: not a JSON credentials file\n"
-GCAL_BUG = "gcal.py bug, see the hardening report: "
 
 
 def key_info(key_file: Path, **changes: Any) -> dict[str, Any]:
