@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,37 @@ def run_cli(argv: list[str], env: dict[str, str], stdin: str = "") -> Result:
     out, err = io.StringIO(), io.StringIO()
     code = cli.main(argv, env=env, stdin=io.StringIO(stdin), stdout=out, stderr=err)
     return Result(code, out.getvalue(), err.getvalue())
+
+
+_LOOPBACK = ("127.", "::1", "localhost")
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Every test: a connection or name lookup beyond loopback is refused and fails the test.
+
+    Catches the libraries' own background requests too (they run in this process).
+    """
+    attempts: list[str] = []
+    connect, lookup = socket.socket.connect, socket.getaddrinfo
+
+    def guarded_connect(sock: socket.socket, address: Any) -> Any:
+        host = address[0] if isinstance(address, tuple) else ""
+        if sock.family != socket.AF_UNIX and not str(host).startswith(_LOOPBACK):
+            attempts.append(f"connect {host}")
+            raise OSError(f"test isolation: no connections beyond loopback ({host})")
+        return connect(sock, address)
+
+    def guarded_lookup(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host is not None and not str(host).startswith(_LOOPBACK):
+            attempts.append(f"lookup {host}")
+            raise socket.gaierror(f"test isolation: no lookups beyond loopback ({host})")
+        return lookup(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    monkeypatch.setattr(socket, "getaddrinfo", guarded_lookup)
+    yield attempts
+    assert not attempts, f"the test tried to reach beyond loopback: {attempts}"
 
 
 @pytest.fixture

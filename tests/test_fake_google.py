@@ -34,14 +34,17 @@ from tests.fakes.google_server import (
     write_service_account_file,
 )
 
+from calsync.gcal import skip_boundary_lookup
+
 CAL = "team@group.calendar.google.com"
 OTHER_CAL = "other@group.calendar.google.com"
 SCOPES = ["https://www.googleapis.com/auth/calendar.events"]
 SCRIPT = Path(__file__).parent / "fakes" / "google_server.py"
 
 
-def build_service(fake: FakeGoogle, creds: Any, *, timeout: float = 2) -> Resource:
+def build_service(api_endpoint: str, creds: Any, *, timeout: float = 2) -> Resource:
     """The client exactly as production builds it, pointed at the fake."""
+    skip_boundary_lookup(creds)  # as production does with an endpoint override
     http = google_auth_httplib2.AuthorizedHttp(creds, http=httplib2.Http(timeout=timeout))
     return build(
         "calendar",
@@ -49,7 +52,7 @@ def build_service(fake: FakeGoogle, creds: Any, *, timeout: float = 2) -> Resour
         http=http,
         cache_discovery=False,
         static_discovery=True,
-        client_options={"api_endpoint": fake.api_endpoint},
+        client_options={"api_endpoint": api_endpoint},
     )
 
 
@@ -103,7 +106,7 @@ def connect(fake: FakeGoogle) -> Iterator[Callable[..., Resource]]:
     services: list[Resource] = []
 
     def _connect(creds: Any, *, timeout: float = 2) -> Resource:
-        services.append(build_service(fake, creds, timeout=timeout))
+        services.append(build_service(fake.api_endpoint, creds, timeout=timeout))
         return services[-1]
 
     yield _connect
@@ -168,6 +171,12 @@ def test_authorized_user_refresh_token(fake, connect, tmp_path):
 @pytest.mark.parametrize("impersonate", [None, "sync@test-project.iam.gserviceaccount.com"])
 def test_external_account_via_adc(fake, connect, tmp_path, monkeypatch, impersonate):
     """Workload identity federation (the CI setup) through google.auth.default()."""
+    # With impersonation, google-auth builds its inner credentials at the first refresh and
+    # they look up their regional access boundary at Google; nothing here can preset it.
+    from google.auth import _regional_access_boundary_utils as rab
+
+    monkeypatch.setattr(rab._RegionalAccessBoundaryManager, "maybe_start_refresh",
+                        lambda *args: None)  # fmt: skip
     path = write_external_account_file(
         tmp_path / "wif.json",
         token_uri=fake.token_uri,
@@ -333,7 +342,7 @@ def test_strip_deleted_keeps_only_id_and_status(sa_creds):
     """strip_deleted=True: a deleted event reads back as little as Google guarantees."""
     with FakeGoogle(strip_deleted=True) as bare:
         bare.add_calendar(CAL)
-        service = build_service(bare, sa_creds.with_token_uri(bare.token_uri))
+        service = build_service(bare.api_endpoint, sa_creds.with_token_uri(bare.token_uri))
         events = service.events()
         events.insert(calendarId=CAL, body=booking(id="bk00004", location="Room 1")).execute()
         events.delete(calendarId=CAL, eventId="bk00004").execute()
@@ -639,15 +648,7 @@ def test_standalone_script_serves_and_dumps_on_sigterm(tmp_path):
             token_uri = json.loads(key.read_text())["token_uri"]
             assert token_uri == base_url + "/token"
             creds = service_account.Credentials.from_service_account_file(str(key), scopes=SCOPES)
-            http = google_auth_httplib2.AuthorizedHttp(creds, http=httplib2.Http(timeout=2))
-            service = build(
-                "calendar",
-                "v3",
-                http=http,
-                cache_discovery=False,
-                static_discovery=True,
-                client_options={"api_endpoint": base_url + "/calendar/v3/"},
-            )
+            service = build_service(base_url + "/calendar/v3/", creds)
             service.events().insert(calendarId=CAL, body=booking(id="bk60000")).execute()
             service.close()
         finally:

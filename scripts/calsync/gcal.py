@@ -7,6 +7,7 @@ with exponential backoff; the token endpoint is retried by google-auth.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import ssl
@@ -28,6 +29,7 @@ from calsync.errors import CalSyncError, ConfigError, PermissionDenied, Transien
 
 log = logging.getLogger(__name__)
 _GAC = "GOOGLE_APPLICATION_CREDENTIALS"
+_NO_BOUNDARY = "0x0"  # google-auth's encoding of "no regional restriction"
 SCOPES = ["https://www.googleapis.com/auth/calendar.events"]
 _DENIED = {"forbidden", "forbiddenForServiceAccounts", "insufficientPermissions",
            "requiredAccessLevel", "accessNotConfigured", "authError"}  # fmt: skip
@@ -220,14 +222,31 @@ def _delegate(creds: Any, subject: str | None) -> Any:
     return creds.with_subject(subject)
 
 
+def skip_boundary_lookup(creds: Any) -> None:
+    """Keep google-auth from asking Google's IAM for the account's allowed locations.
+
+    After each token refresh google-auth looks up the "regional access boundary" at
+    iamcredentials.googleapis.com in a background thread. With the API endpoint overridden
+    (a private or local server) that is a request to the internet the override exists to
+    avoid, so the boundary is set as known (no restriction) instead. The setter is the
+    one google-auth keeps stable for the gcloud CLI. (Federated credentials that impersonate
+    a service account build their inner credentials at the first refresh, beyond reach here.)
+    """
+    setter = getattr(creds, "_set_regional_access_boundary", None)
+    if setter is not None:
+        setter({"encodedLocations": _NO_BOUNDARY, "expiry": dt.datetime(9999, 1, 1)})  # noqa: DTZ001 - google-auth compares naive UTC
+
+
 def build_calendar(env: Mapping[str, str], *, timeout: float = 30.0,
                    num_retries: int = 5) -> GoogleCalendar:  # fmt: skip
     """A GoogleCalendar from the environment (credentials, optional API endpoint override)."""
     creds, who = load_credentials(env)
-    http = google_auth_httplib2.AuthorizedHttp(creds, http=httplib2.Http(timeout=timeout))
     endpoint = env.get("GOOGLE_CALENDAR_API_ENDPOINT", "").strip().rstrip("/")
-    if endpoint and not endpoint.endswith("/calendar/v3"):
-        endpoint += "/calendar/v3"
+    if endpoint:
+        skip_boundary_lookup(creds)
+        if not endpoint.endswith("/calendar/v3"):
+            endpoint += "/calendar/v3"
+    http = google_auth_httplib2.AuthorizedHttp(creds, http=httplib2.Http(timeout=timeout))
     options = {"api_endpoint": endpoint + "/"} if endpoint else None
     service = build("calendar", "v3", http=http, cache_discovery=False, static_discovery=True,
                     client_options=options)  # fmt: skip
