@@ -474,3 +474,10 @@ def test_external_account_without_source_object(sync, fake_google, tmp_path):
     }
     result = sync(webhook(), env=credentials(tmp_path, info))
     assert_credentials_refused(result, fake_google, f"{GAC}: credential_source")
+
+
+def test_credentials_type_is_not_echoed(sync, fake_google, tmp_path, key_file):
+    """A junk `type` (here: the key itself) is not repeated in the error."""
+    info = json.loads(key_file.read_text())
+    result = sync(webhook(), env=credentials(tmp_path, {**info, "type": info["private_key"]}))
+    assert_credentials_refused(result, fake_google, f"{GAC}: unsupported credentials type ?")

@@ -152,7 +152,7 @@ PERSISTENT = [
     ),
     pytest.param(
         {"kind": "reset"},
-        "Google Calendar API unreachable after 2 retries (ConnectionResetError)",
+        "Google Calendar API unreachable after 2 retries (ConnectionResetError); rerun the job",
         id="reset",
     ),
 ]
@@ -190,7 +190,7 @@ def test_persistent_timeout_then_rerun(sync, fake_google, sleeps):
     fake_google.fail(**INSERT, kind="timeout", times=2)
     failed = sync(created(), "--timeout", "1", "--retries", "1")
     assert_transient_failure(
-        failed, "Google Calendar API unreachable after 1 retries (TimeoutError)"
+        failed, "Google Calendar API unreachable after 1 retry (TimeoutError); rerun the job"
     )
     rerun = sync(created(), "--timeout", "1", "--retries", "1")
     assert (rerun.code, rerun.report["action"]) == (0, "created")
@@ -263,3 +263,19 @@ def test_retry_after_is_honoured(sync, fake_google, sleeps):
     fake_google.fail(**INSERT, status=429, reason="rateLimitExceeded", retry_after=7)
     assert sync(created()).code == 0
     assert sleeps[0] >= 7
+
+
+def test_unknown_403_is_not_retried(sync, fake_google, sleeps):
+    """A 403 that is not a rate limit will not heal by retrying: exit 2, no backoff."""
+    fake_google.fail(**INSERT, status=403, reason="domainPolicy", times=5)
+    result = sync(created())
+    assert_refused(result, "Google Calendar API 403 (domainPolicy)")
+    assert sleeps == []
+
+
+def test_quota_403_is_transient(sync, fake_google, sleeps):
+    fake_google.fail(**INSERT, status=403, reason="quotaExceeded", times=50)
+    result = sync(created(), "--retries", "1")
+    assert_transient_failure(
+        result, "Google Calendar API 403 (quotaExceeded) after 1 retry; rerun the job"
+    )

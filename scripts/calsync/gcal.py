@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 import ssl
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 _GAC = "GOOGLE_APPLICATION_CREDENTIALS"
 _NO_BOUNDARY = "0x0"  # google-auth's encoding of "no regional restriction"
 SCOPES = ["https://www.googleapis.com/auth/calendar.events"]
+_RATE = {"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded", "dailyLimitExceeded"}
 _DENIED = {"forbidden", "forbiddenForServiceAccounts", "insufficientPermissions",
            "requiredAccessLevel", "accessNotConfigured", "authError"}  # fmt: skip
 
@@ -91,8 +93,8 @@ class GoogleCalendar:
             raise _refresh_error(err) from None
         except (TimeoutError, auth_errors.TransportError, httplib2.HttpLib2Error, OSError, ssl.SSLError) as err:  # fmt: skip
             raise TransientError(
-                f"Google Calendar API unreachable after {self._retries} retries "
-                f"({type(err).__name__})"
+                f"Google Calendar API unreachable after {_retries(self._retries)} "
+                f"({type(err).__name__}); rerun the job"
             ) from None
 
     def _translate(self, err: HttpError, calendar_id: str, verb: str) -> Exception:
@@ -113,10 +115,14 @@ class GoogleCalendar:
                 f"{self._who} ('Make changes to events'), or set GOOGLE_DELEGATED_USER to a user "
                 "who can, with domain-wide delegation"
             )
-        if status in (403, 429) or status >= 500:
+        if status == 429 or status >= 500 or (status == 403 and reason in _RATE):
             return TransientError(f"Google Calendar API {status} ({reason}) after "
-                                  f"{self._retries} retries; rerun the job")  # fmt: skip
+                                  f"{_retries(self._retries)}; rerun the job")  # fmt: skip
         return CalSyncError(f"Google Calendar API {status} ({reason}): {message[:200]}")
+
+
+def _retries(n: int) -> str:
+    return f"{n} retry" if n == 1 else f"{n} retries"
 
 
 def _error_reason(err: HttpError) -> tuple[str, str]:
@@ -180,7 +186,10 @@ def load_credentials(env: Mapping[str, str]) -> tuple[Any, str]:
         return creds, "the signed-in account"
     if kind == "impersonated_service_account":
         _require(info, ("source_credentials", "service_account_impersonation_url"))
-    raise ConfigError(f"{_GAC}: unsupported credentials type {kind!r} (expected "
+    shown = repr(kind) if isinstance(kind, str) and re.fullmatch(r"[a-z_]{1,40}", kind) else "?"
+    if kind is None:
+        shown = "None"
+    raise ConfigError(f"{_GAC}: unsupported credentials type {shown} (expected "
                       "service_account, external_account or authorized_user)")  # fmt: skip
 
 
