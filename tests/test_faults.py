@@ -254,11 +254,6 @@ def test_permission_denied_on_delete_only(sync, fake_google, sleeps):
     assert sleeps == []  # a permission error is not retried
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gcal.py: googleapiclient's execute(num_retries=) ignores Retry-After and sleeps "
-    "rand()*2**n; the backoff should wait at least the server's Retry-After",
-)
 def test_retry_after_is_honoured(sync, fake_google, sleeps):
     fake_google.fail(**INSERT, status=429, reason="rateLimitExceeded", retry_after=7)
     assert sync(created()).code == 0
@@ -279,3 +274,10 @@ def test_quota_403_is_transient(sync, fake_google, sleeps):
     assert_transient_failure(
         result, "Google Calendar API 403 (quotaExceeded) after 1 retry; rerun the job"
     )
+
+
+def test_retry_after_is_capped(sync, fake_google, sleeps):
+    """A server asking for ten minutes gets one: longer waits are left to a rerun."""
+    fake_google.fail(**INSERT, status=503, reason="backendError", retry_after=600)
+    assert sync(created()).code == 0
+    assert 60 <= sleeps[0] < 62

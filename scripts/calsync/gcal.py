@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 _GAC = "GOOGLE_APPLICATION_CREDENTIALS"
 _NO_BOUNDARY = "0x0"  # google-auth's encoding of "no regional restriction"
 SCOPES = ["https://www.googleapis.com/auth/calendar.events"]
+MAX_RETRY_AFTER = 60.0  # seconds; a longer wait is better spent failing and being rerun
 _RATE = {"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded", "dailyLimitExceeded"}
 _DENIED = {"forbidden", "forbiddenForServiceAccounts", "insufficientPermissions",
            "requiredAccessLevel", "accessNotConfigured", "authError"}  # fmt: skip
@@ -85,6 +86,7 @@ class GoogleCalendar:
                 return
 
     def _run(self, request: Any, calendar_id: str, verb: str) -> Any:
+        honour_retry_after(request)
         try:
             return request.execute(num_retries=self._retries)
         except HttpError as err:
@@ -119,6 +121,31 @@ class GoogleCalendar:
             return TransientError(f"Google Calendar API {status} ({reason}) after "
                                   f"{_retries(self._retries)}; rerun the job")  # fmt: skip
         return CalSyncError(f"Google Calendar API {status} ({reason}): {message[:200]}")
+
+
+class RetryAfterHttp(google_auth_httplib2.AuthorizedHttp):  # type: ignore[misc]
+    """AuthorizedHttp that remembers the last answer's Retry-After header (in seconds)."""
+
+    retry_after = 0.0
+
+    def request(self, uri: str, method: str = "GET", *args: Any, **kwargs: Any) -> Any:
+        resp, content = super().request(uri, method, *args, **kwargs)
+        try:
+            self.retry_after = min(float(resp.get("retry-after", 0)), MAX_RETRY_AFTER)
+        except ValueError:  # an HTTP date: fall back on the exponential backoff
+            self.retry_after = 0.0
+        return resp, content
+
+
+def honour_retry_after(request: Any) -> None:
+    """Make the client's backoff wait at least what the server asked for.
+
+    `execute(num_retries=n)` sleeps rand() * 2**n between tries and ignores Retry-After; the
+    sleep function it uses is the request's `_sleep` (set per request for this purpose).
+    """
+    http, sleep = request.http, request._sleep  # noqa: SLF001
+    if isinstance(http, RetryAfterHttp):
+        request._sleep = lambda seconds: sleep(max(seconds, http.retry_after))  # noqa: SLF001
 
 
 def _retries(n: int) -> str:
@@ -255,7 +282,7 @@ def build_calendar(env: Mapping[str, str], *, timeout: float = 30.0,
         skip_boundary_lookup(creds)
         if not endpoint.endswith("/calendar/v3"):
             endpoint += "/calendar/v3"
-    http = google_auth_httplib2.AuthorizedHttp(creds, http=httplib2.Http(timeout=timeout))
+    http = RetryAfterHttp(creds, http=httplib2.Http(timeout=timeout))
     options = {"api_endpoint": endpoint + "/"} if endpoint else None
     service = build("calendar", "v3", http=http, cache_discovery=False, static_discovery=True,
                     client_options=options)  # fmt: skip
