@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import icalendar
 import pytest
@@ -75,3 +76,56 @@ def test_demo_runs(tmp_path):
     assert out.stderr == ""
     assert "CANCELLED  2026-11-26 16:00Z  Global Support Call" in out.stdout
     assert "CONFIRMED  2026-11-27 14:00Z  US Government Support Session" in out.stdout
+
+
+def _sync_ics(tmp_path, ics):
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(sample("invitee_created")))
+    return run_cli(["sync", "--payload", str(path), "--backend", "ics", "--ics-file", str(ics)], {})
+
+
+FOREIGN = (
+    b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//other//EN\r\nBEGIN:VEVENT\r\n"
+    b"SUMMARY:Dentist\r\nDTSTART:20261201T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (FOREIGN, "holds events this tool did not write"),
+        (b"not a calendar at all", "not an iCalendar file"),
+        ("damaged", "is damaged (edited by hand?)"),
+    ],
+)
+def test_ics_file_that_is_not_ours_is_left_alone(tmp_path, content, message):
+    """A foreign or damaged .ics file: exit 2, one line, the file untouched."""
+    ics = tmp_path / "cal.ics"
+    if content == "damaged":
+        assert _sync_ics(tmp_path, ics).code == 0
+        content = ics.read_bytes().replace(
+            b"X-CALSYNC-DATA;VALUE=TEXT:{", b"X-CALSYNC-DATA;VALUE=TEXT:["
+        )
+    ics.write_bytes(content)
+    result = _sync_ics(tmp_path, ics)
+    assert result.code == 2, result.err
+    assert message in result.err
+    assert result.err.count("\n") == 1
+    assert ics.read_bytes() == content
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        ("under-a-file", "cannot read the .ics file (NotADirectoryError)"),
+        ("/proc/calsync-test/cal.ics", "cannot write the .ics file ("),  # no directory can be made
+    ],
+)
+def test_ics_file_that_cannot_be_used(tmp_path, where, message):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    ics = blocker / "cal.ics" if where == "under-a-file" else Path(where)
+    result = _sync_ics(tmp_path, ics)
+    assert result.code == 2, result.err
+    assert message in result.err
+    assert result.err.count("\n") == 1

@@ -83,14 +83,27 @@ class IcsCalendar:
             raise ConfigError(f"{self.path}: not an iCalendar file") from None
         events = {}
         for vevent in cal.walk("VEVENT"):
-            event = _from_vevent(vevent)
+            if "UID" not in vevent or "X-CALSYNC-CALENDAR" not in vevent:
+                raise ConfigError(f"{self.path}: holds events this tool did not write; give the "
+                                  "ics backend a file of its own")  # fmt: skip
+            try:
+                event = _from_vevent(vevent)
+            except (ValueError, TypeError):
+                raise ConfigError(f"{self.path}: event {str(vevent['UID'])[:60]!r} is damaged "
+                                  "(edited by hand?)") from None  # fmt: skip
             events[(event.pop("_calendar"), event["id"])] = event
         return events
 
     @contextmanager
     def _edit(self) -> Iterator[dict[tuple[str, str], dict[str, Any]]]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(f"{self.path}.lock", "a") as lock:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            lock = open(f"{self.path}.lock", "a")  # noqa: SIM115 - closed below
+        except OSError as err:
+            raise ConfigError(
+                f"{self.path}: cannot write the .ics file ({type(err).__name__})"
+            ) from None
+        with lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             events = self._load()
             yield events
@@ -102,10 +115,15 @@ class IcsCalendar:
         cal.add("version", "2.0")
         for (cid, _), event in sorted(events.items(), key=lambda kv: _sort_key(kv[1])):
             cal.add_component(_to_vevent(cid, event))
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".calsync-", suffix=".ics")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(cal.to_ical())
-        os.replace(tmp, self.path)
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".calsync-", suffix=".ics")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(cal.to_ical())
+            os.replace(tmp, self.path)
+        except OSError as err:
+            raise ConfigError(
+                f"{self.path}: cannot write the .ics file ({type(err).__name__})"
+            ) from None
 
 
 def _sort_key(event: dict[str, Any]) -> tuple[str, str]:
