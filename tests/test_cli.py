@@ -129,3 +129,12 @@ def test_ics_file_that_cannot_be_used(tmp_path, where, message):
     assert result.code == 2, result.err
     assert message in result.err
     assert result.err.count("\n") == 1
+
+
+@pytest.mark.parametrize("argv", [["-v", "sync"], ["sync", "-v"]])
+def test_verbose_before_or_after_the_command(tmp_path, argv):
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(sample("invitee_created_sales")))
+    result = run_cli([*argv, "--payload", str(path)], {})
+    assert result.code == 0, result.err
+    assert "INFO calsync.commands: payload from --payload file" in result.err

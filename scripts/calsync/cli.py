@@ -72,9 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="more detail on stderr (-vv for debug); never personal data")  # fmt: skip
+    # -v also after the command (`sync -vv`); SUPPRESS keeps an absent one from resetting it
+    common = _Parser(add_help=False)
+    common.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
+                        help=argparse.SUPPRESS)  # fmt: skip
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    sync = sub.add_parser("sync", help="process one Calendly webhook delivery")
+    sync = sub.add_parser("sync", parents=[common], help="process one Calendly webhook delivery")
     sync.add_argument("--payload", metavar="PATH|-",
                       help="webhook JSON file, or - for stdin (default: $CALENDLY_PAYLOAD, "
                            "then $TRIGGER_PAYLOAD)")  # fmt: skip
@@ -104,34 +108,40 @@ def build_parser() -> argparse.ArgumentParser:
     _report_arg(sync)
     sync.set_defaults(func=_handler("calsync.commands", "sync"))
 
-    check = sub.add_parser("validate-config", help="check the team map and list every problem")
+    check = sub.add_parser(
+        "validate-config", parents=[common], help="check the team map and list every problem"
+    )
     _config_arg(check)
     _report_arg(check)
     check.set_defaults(func=_handler("calsync.commands", "validate_config"))
 
-    who = sub.add_parser("whoami", help="the Calendly user and organization of CALENDLY_TOKEN")
+    who = sub.add_parser(
+        "whoami", parents=[common], help="the Calendly user and organization of CALENDLY_TOKEN"
+    )
     who.set_defaults(func=_handler("calsync.calendly_cmds", "whoami"))
 
-    hooks = sub.add_parser("webhooks", help="list, create or delete Calendly webhook "
+    hooks = sub.add_parser("webhooks", parents=[common], help="list, create or delete Calendly webhook "
                            "subscriptions").add_subparsers(dest="webhooks_command",
                                                            required=True, metavar="ACTION")  # fmt: skip
-    listing = hooks.add_parser("list", help="every subscription, following pagination")
+    listing = hooks.add_parser(
+        "list", parents=[common], help="every subscription, following pagination"
+    )
     _scope_arg(listing)
     listing.add_argument("--json", action="store_true", help="print the raw subscriptions")
     listing.set_defaults(func=_handler("calsync.calendly_cmds", "webhooks_list"))
-    create = hooks.add_parser("create", help="subscribe a URL (idempotent)")
+    create = hooks.add_parser("create", parents=[common], help="subscribe a URL (idempotent)")
     create.add_argument("--url", required=True, help="the GitLab pipeline trigger URL")
     _scope_arg(create)
     create.add_argument("--events", nargs="+", default=list(SYNC_EVENTS), metavar="EVENT",
                         help="default: the events sync handles")  # fmt: skip
     create.add_argument("--signing-key", default=None, help="optional webhook signing key")
     create.set_defaults(func=_handler("calsync.calendly_cmds", "webhooks_create"))
-    delete = hooks.add_parser("delete", help="delete one subscription")
+    delete = hooks.add_parser("delete", parents=[common], help="delete one subscription")
     delete.add_argument("subscription", metavar="URI|UUID")
     delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     delete.set_defaults(func=_handler("calsync.calendly_cmds", "webhooks_delete"))
 
-    rec = sub.add_parser("reconcile", help="bring team calendars in line with Calendly's "
+    rec = sub.add_parser("reconcile", parents=[common], help="bring team calendars in line with Calendly's "
                          "scheduled events in a time window")  # fmt: skip
     rec.add_argument(
         "--since", required=True, help="window start: ISO date/time, or relative like -2d, -12h"
