@@ -228,3 +228,20 @@ def test_bad_credentials_file(sync, tmp_path):
     result = sync(webhook(), env={"GOOGLE_APPLICATION_CREDENTIALS": str(bad)})
     assert result.code == 2
     assert result.err == "error: GOOGLE_APPLICATION_CREDENTIALS: missing private_key, token_uri\n"
+
+
+def test_purged_id_is_a_clear_error_not_a_loop(sync, fake_google):
+    """Insert says 409 but get says 404 (a purged deleted event): exit 2 at once, no loop."""
+    event_id = event_id_for(sample("invitee_created")["payload"]["event"])
+    fake_google.fail(method="GET", path_contains=event_id, status=404, reason="notFound", times=20)
+    fake_google.fail(
+        method="POST", path_contains="/events", status=409, reason="duplicate", times=20
+    )
+    result = sync(sample("invitee_created"))
+    assert result.code == 2
+    assert result.err == (
+        f"error: event id {event_id} on {GLOBAL} is taken by a deleted event Google no longer "
+        "returns; the meeting cannot be added under its id\n"
+    )
+    canceled = sync(sample("invitee_canceled"))  # a cancel has nothing left to do
+    assert (canceled.code, canceled.report["action"]) == (0, "unchanged")

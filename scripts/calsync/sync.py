@@ -16,7 +16,7 @@ from typing import Any
 from calsync.backend import Calendar, Conflict, Missing
 from calsync.booking import Booking
 from calsync.decide import Action, Decision, decide
-from calsync.errors import TransientError
+from calsync.errors import CalSyncError, TransientError
 from calsync.lifecycle import Op, Plan, plan
 from calsync.team_map import TeamMap
 
@@ -86,8 +86,12 @@ def apply(cal: Calendar, booking: Booking, decision: Decision, *, dry_run: bool,
     """Read, plan, write; again after a 409/404/410 race. Returns the plan carried out."""
     cid, eid = decision.calendar_id, decision.event_id
     raced = ""
+    taken = False  # our insert answered 409: the id is held by some event
     for _ in range(_ATTEMPTS):
-        step = plan(cal.get(cid, eid), booking, decision, verified=verified)
+        existing = cal.get(cid, eid)
+        step = plan(existing, booking, decision, verified=verified)
+        if existing is None and taken:
+            return _purged(step, cid, eid)
         if dry_run or step.op is Op.NOOP:
             return replace(step, reason=step.reason + raced)
         log.info("%s event %s on %s", step.op.value, eid, cid)
@@ -95,6 +99,7 @@ def apply(cal: Calendar, booking: Booking, decision: Decision, *, dry_run: bool,
             _execute(cal, cid, eid, step)
         except (Conflict, Missing) as race:
             log.info("calendar changed under us (%s); reading again", type(race).__name__)
+            taken = isinstance(race, Conflict) and step.op in (Op.INSERT, Op.BURN)
             raced = (
                 "; the event id was already taken (an earlier delivery, or this run's own "
                 "insert whose answer was lost)"
@@ -104,6 +109,17 @@ def apply(cal: Calendar, booking: Booking, decision: Decision, *, dry_run: bool,
             continue
         return step
     raise TransientError(f"event {eid} on {cid} kept changing while we wrote it; rerun the job")
+
+
+def _purged(step: Plan, cid: str, eid: str) -> Plan:
+    """The id answers 409 on insert but 404 on get: a deleted event Google has purged."""
+    if step.op is Op.BURN:  # the id is reserved either way: nothing left to do
+        return replace(step, op=Op.NOOP, action="unchanged",
+                       reason="the meeting is canceled and its event id is already taken")  # fmt: skip
+    raise CalSyncError(
+        f"event id {eid} on {cid} is taken by a deleted event Google no longer returns; "
+        "the meeting cannot be added under its id"
+    )
 
 
 def _execute(cal: Calendar, cid: str, eid: str, step: Plan) -> None:
