@@ -9,23 +9,25 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
 from calsync.errors import InputError
+from calsync.fields import (
+    WORD,
+    opt_bool,
+    opt_int,
+    opt_link,
+    opt_str,
+    opt_time,
+    opt_uri,
+    req_time,
+    req_uri,
+    type_name,
+)
 
 _INVITEE_URI = re.compile(r"^(?P<event>.+/scheduled_events/[^/]+)/invitees/[^/]+$")
-# Calendly API URIs exactly as Calendly writes them (the event id is a hash of the string, so
-# no other spelling is accepted): api.calendly.com, or loopback for local test servers.
-_URI = re.compile(
-    r"(https://api\.calendly\.com|https?://(127\.0\.0\.1|localhost)(:\d{1,5})?)(/[A-Za-z0-9_-]{1,100})+"
-)
-# A meeting link (Zoom, Meet, Teams...): any https host; no spaces, quotes, markup or `$`.
-_LINK = re.compile(r"https://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s\"'<>\\`{}|^$]*)?")
-_WORD = re.compile(r"[a-z_]{1,20}")  # a value simple enough to echo in an error message
-_MIN_YEAR, _MAX_YEAR = 2000, 2100
-_MAX_TEXT = 2000  # longest text we keep from a payload; Calendly's own limits are lower
 
 
 class Kind(Enum):
@@ -92,26 +94,26 @@ class Booking:
 def parse_booking(body: Any) -> Booking:
     """Build a Booking from a decoded webhook body, or raise InputError naming the bad field."""
     if not isinstance(body, dict):
-        raise InputError(f"payload: expected a JSON object, got {_type_name(body)}")
+        raise InputError(f"payload: expected a JSON object, got {type_name(body)}")
     inner = body.get("payload")
     if isinstance(inner, dict) and isinstance(inner.get("event"), dict) and "invitee" in inner:
         raise InputError(
             "payload: this is a retired Calendly API v1 webhook body (no 'payload' object); "
             "replay the v2 delivery or fetch the booking with CALENDLY_TOKEN set"
         )
-    event_name = _opt_str(body, "event", "event")
+    event_name = opt_str(body, "event", "event")
     try:
         kind = Kind(event_name)
     except ValueError:
         kind = Kind.OTHER
-    created_at = _opt_time(body, "created_at", "created_at")
+    created_at = opt_time(body, "created_at", "created_at")
     payload = body.get("payload")
     if kind in (Kind.OTHER, Kind.ROUTING_FORM) and not isinstance(payload, dict):
         payload = {}
     if payload is None:
         raise InputError("payload: missing; a Calendly webhook has the invitee under 'payload'")
     if not isinstance(payload, dict):
-        raise InputError(f"payload: expected an object, got {_type_name(payload)}")
+        raise InputError(f"payload: expected an object, got {type_name(payload)}")
     if kind is Kind.OTHER and not event_name and "scheduled_event" in payload:
         # some integrations drop the top-level "event": infer it from the invitee's status
         status = payload.get("status")
@@ -129,15 +131,15 @@ def _invitee_booking(
         payload.get("invitee"), str
     ):
         # the bare InviteeNoShow resource {uri, invitee, created_at}
-        invitee_uri = _uri(payload, "invitee", f"{p}.invitee")
-        created_at = created_at or _opt_time(payload, "created_at", f"{p}.created_at")
+        invitee_uri = req_uri(payload, "invitee", f"{p}.invitee")
+        created_at = created_at or opt_time(payload, "created_at", f"{p}.created_at")
         payload = {"uri": invitee_uri}
-    invitee_uri = _opt_uri(payload, "uri", f"{p}.uri")
+    invitee_uri = opt_uri(payload, "uri", f"{p}.uri")
     se_raw = payload.get("scheduled_event")
     scheduled = None
     if se_raw is not None:
         scheduled = _scheduled_event(se_raw, f"{p}.scheduled_event")
-    event_uri = scheduled.uri if scheduled else _opt_uri(payload, "event", f"{p}.event")
+    event_uri = scheduled.uri if scheduled else opt_uri(payload, "event", f"{p}.event")
     if not event_uri and invitee_uri:
         match = _INVITEE_URI.match(invitee_uri)
         event_uri = match.group("event") if match else ""
@@ -159,11 +161,11 @@ def _invitee_booking(
         invitee_uri=invitee_uri,
         event_uri=event_uri,
         scheduled_event=scheduled,
-        rescheduled=_opt_bool(payload, "rescheduled", f"{p}.rescheduled"),
-        old_invitee=_opt_uri(payload, "old_invitee", f"{p}.old_invitee"),
-        new_invitee=_opt_uri(payload, "new_invitee", f"{p}.new_invitee"),
+        rescheduled=opt_bool(payload, "rescheduled", f"{p}.rescheduled"),
+        old_invitee=opt_uri(payload, "old_invitee", f"{p}.old_invitee"),
+        new_invitee=opt_uri(payload, "new_invitee", f"{p}.new_invitee"),
         no_show=no_show,
-        invitee_name=_opt_str(payload, "name", f"{p}.name"),
+        invitee_name=opt_str(payload, "name", f"{p}.name"),
         answers=_answers(payload.get("questions_and_answers"), f"{p}.questions_and_answers"),
     )
 
@@ -178,7 +180,7 @@ def _check_same_meeting(payload: dict[str, Any], invitee_uri: str, event_uri: st
             raise InputError(
                 f"{p}.uri: the invitee belongs to another meeting than {p}.scheduled_event"
             )
-    if _opt_uri(payload, "event", f"{p}.event") not in ("", event_uri):
+    if opt_uri(payload, "event", f"{p}.event") not in ("", event_uri):
         raise InputError(f"{p}.event: names another meeting than {p}.scheduled_event.uri")
 
 
@@ -192,42 +194,42 @@ def _bare(kind: Kind, event_name: str, created_at: datetime | None) -> Booking:
 
 def _fallback_time(payload: dict[str, Any], kind: Kind, p: str) -> datetime | None:
     if kind is Kind.CANCELED and isinstance(payload.get("cancellation"), dict):
-        t = _opt_time(payload["cancellation"], "created_at", f"{p}.cancellation.created_at")
+        t = opt_time(payload["cancellation"], "created_at", f"{p}.cancellation.created_at")
         if t:
             return t
-    return _opt_time(payload, "updated_at", f"{p}.updated_at") or _opt_time(
+    return opt_time(payload, "updated_at", f"{p}.updated_at") or opt_time(
         payload, "created_at", f"{p}.created_at"
     )
 
 
 def _scheduled_event(raw: Any, p: str) -> ScheduledEvent:
     if not isinstance(raw, dict):
-        raise InputError(f"{p}: expected an object, got {_type_name(raw)}")
-    uri = _uri(raw, "uri", f"{p}.uri")
-    start = _time(raw, "start_time", f"{p}.start_time")
-    end = _time(raw, "end_time", f"{p}.end_time")
+        raise InputError(f"{p}: expected an object, got {type_name(raw)}")
+    uri = req_uri(raw, "uri", f"{p}.uri")
+    start = req_time(raw, "start_time", f"{p}.start_time")
+    end = req_time(raw, "end_time", f"{p}.end_time")
     if end <= start:
         raise InputError(f"{p}.end_time: must be after start_time")
     if (end - start).days > 31:
         raise InputError(f"{p}.end_time: meeting longer than 31 days")
-    status = _opt_str(raw, "status", f"{p}.status") or "active"
+    status = opt_str(raw, "status", f"{p}.status") or "active"
     if status not in ("active", "canceled"):
-        shown = repr(status) if _WORD.fullmatch(status) else "something else"
+        shown = repr(status) if WORD.fullmatch(status) else "something else"
         raise InputError(f"{p}.status: expected 'active' or 'canceled', got {shown}")
     counter = raw.get("invitees_counter")
     active = limit = None
     if counter is not None:
         if not isinstance(counter, dict):
             raise InputError(f"{p}.invitees_counter: expected an object")
-        active = _opt_int(counter, "active", f"{p}.invitees_counter.active")
-        limit = _opt_int(counter, "limit", f"{p}.invitees_counter.limit")
+        active = opt_int(counter, "active", f"{p}.invitees_counter.active")
+        limit = opt_int(counter, "limit", f"{p}.invitees_counter.limit")
     return ScheduledEvent(
         uri=uri,
-        name=_opt_str(raw, "name", f"{p}.name") or "Calendly meeting",
+        name=opt_str(raw, "name", f"{p}.name") or "Calendly meeting",
         status=status,
         start=start,
         end=end,
-        event_type=_opt_uri(raw, "event_type", f"{p}.event_type"),
+        event_type=opt_uri(raw, "event_type", f"{p}.event_type"),
         location=_location(raw.get("location"), f"{p}.location"),
         hosts=_hosts(raw.get("event_memberships"), f"{p}.event_memberships"),
         active_invitees=active,
@@ -239,11 +241,11 @@ def _location(raw: Any, p: str) -> Location | None:
     if raw is None:
         return None
     if not isinstance(raw, dict):
-        raise InputError(f"{p}: expected an object, got {_type_name(raw)}")
+        raise InputError(f"{p}: expected an object, got {type_name(raw)}")
     return Location(
-        type=_opt_str(raw, "type", f"{p}.type"),
-        location=_opt_str(raw, "location", f"{p}.location"),
-        join_url=_opt_link(raw, "join_url", f"{p}.join_url"),
+        type=opt_str(raw, "type", f"{p}.type"),
+        location=opt_str(raw, "location", f"{p}.location"),
+        join_url=opt_link(raw, "join_url", f"{p}.join_url"),
     )
 
 
@@ -251,16 +253,16 @@ def _hosts(raw: Any, p: str) -> tuple[Host, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        raise InputError(f"{p}: expected a list, got {_type_name(raw)}")
+        raise InputError(f"{p}: expected a list, got {type_name(raw)}")
     hosts = []
     for i, item in enumerate(raw):
         if not isinstance(item, dict):
-            raise InputError(f"{p}.{i}: expected an object, got {_type_name(item)}")
+            raise InputError(f"{p}.{i}: expected an object, got {type_name(item)}")
         hosts.append(
             Host(
-                user_uri=_opt_str(item, "user", f"{p}.{i}.user"),
-                email=_opt_str(item, "user_email", f"{p}.{i}.user_email").lower(),
-                name=_opt_str(item, "user_name", f"{p}.{i}.user_name"),
+                user_uri=opt_str(item, "user", f"{p}.{i}.user"),
+                email=opt_str(item, "user_email", f"{p}.{i}.user_email").lower(),
+                name=opt_str(item, "user_name", f"{p}.{i}.user_name"),
             )
         )
     return tuple(hosts)
@@ -270,94 +272,11 @@ def _answers(raw: Any, p: str) -> tuple[tuple[str, str], ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        raise InputError(f"{p}: expected a list, got {_type_name(raw)}")
+        raise InputError(f"{p}: expected a list, got {type_name(raw)}")
     out = []
     for i, item in enumerate(raw):
         if not isinstance(item, dict):
-            raise InputError(f"{p}.{i}: expected an object, got {_type_name(item)}")
-        out.append((_opt_str(item, "question", f"{p}.{i}.question"),
-                    _opt_str(item, "answer", f"{p}.{i}.answer")))  # fmt: skip
+            raise InputError(f"{p}.{i}: expected an object, got {type_name(item)}")
+        out.append((opt_str(item, "question", f"{p}.{i}.question"),
+                    opt_str(item, "answer", f"{p}.{i}.answer")))  # fmt: skip
     return tuple(out)
-
-
-# -- field readers: each names the dotted path of what it rejects ----------------------------
-
-
-def _type_name(value: Any) -> str:
-    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
-    if value is None:
-        return "null"
-    return names.get(type(value), "a number" if isinstance(value, int | float) else "a value")
-
-
-def _opt_str(obj: dict[str, Any], key: str, path: str) -> str:
-    value = obj.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InputError(f"{path}: expected a string, got {_type_name(value)}")
-    if len(value) > _MAX_TEXT:
-        raise InputError(f"{path}: longer than {_MAX_TEXT} characters")
-    return value
-
-
-def _opt_bool(obj: dict[str, Any], key: str, path: str) -> bool:
-    value = obj.get(key)
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise InputError(f"{path}: expected true or false, got {_type_name(value)}")
-    return value
-
-
-def _opt_int(obj: dict[str, Any], key: str, path: str) -> int | None:
-    value = obj.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100_000:
-        raise InputError(f"{path}: expected a whole number from 0 to 100000")
-    return value
-
-
-def _opt_uri(obj: dict[str, Any], key: str, path: str) -> str:
-    value = _opt_str(obj, key, path)
-    if value and not _URI.fullmatch(value):
-        raise InputError(f"{path}: not an https URI of the Calendly API")
-    return value
-
-
-def _opt_link(obj: dict[str, Any], key: str, path: str) -> str:
-    value = _opt_str(obj, key, path)
-    if value and not _LINK.fullmatch(value):
-        raise InputError(f"{path}: not an https link (no spaces, quotes, markup or '$')")
-    return value
-
-
-def _uri(obj: dict[str, Any], key: str, path: str) -> str:
-    value = _opt_uri(obj, key, path)
-    if not value:
-        raise InputError(f"{path}: missing")
-    return value
-
-
-def _opt_time(obj: dict[str, Any], key: str, path: str) -> datetime | None:
-    value = _opt_str(obj, key, path)
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"{path}: not an ISO 8601 timestamp") from None
-    if parsed.tzinfo is None:
-        raise InputError(f"{path}: timestamp has no time zone")
-    parsed = parsed.astimezone(UTC)
-    if not _MIN_YEAR <= parsed.year <= _MAX_YEAR:
-        raise InputError(f"{path}: year {parsed.year} is outside {_MIN_YEAR}-{_MAX_YEAR}")
-    return parsed
-
-
-def _time(obj: dict[str, Any], key: str, path: str) -> datetime:
-    value = _opt_time(obj, key, path)
-    if value is None:
-        raise InputError(f"{path}: missing")
-    return value
