@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from calsync.cli import Context
 
 log = logging.getLogger(__name__)
-_PERSONAL = ("email", "name", "first_name", "last_name", "text_reminder_number")
 _TRUE = ("1", "true", "yes", "on")
 
 
@@ -35,21 +34,10 @@ def dry_run(args: argparse.Namespace, env: Mapping[str, str]) -> bool:
     return bool(args.dry_run) or env.get("DRY_RUN", "").strip().lower() in _TRUE
 
 
-def protect_payload(body: Mapping[str, Any]) -> None:
-    """Register the invitee's personal data so no log line or error can show it."""
-    inner = body.get("payload")
-    if not isinstance(inner, dict):
-        return
-    logs.protect(str(inner.get(k, "")) for k in _PERSONAL if isinstance(inner.get(k), str))
-    for qa in inner.get("questions_and_answers") or []:
-        if isinstance(qa, dict) and isinstance(qa.get("answer"), str):
-            logs.protect([qa["answer"]])
-
-
 def sync(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     raw = load_payload(arg=args.payload, env=ctx.env, stdin=ctx.stdin)
     ctx.report["payload_source"] = raw.source
-    protect_payload(raw.body)
+    logs.protect_invitee(raw.body.get("payload"))  # before anything can log it
     log.info("payload from %s", raw.source)
     booking = parse_booking(raw.body)
     ctx.report.update(webhook_event=booking.event_name, calendly_event=booking.event_uri)

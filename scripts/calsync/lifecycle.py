@@ -110,13 +110,12 @@ def merge(old: State, booking: Booking, *, group: bool) -> tuple[State, bool]:
     return state, newer
 
 
-def identity(booking: Booking, old_props: dict[str, Any]) -> dict[str, str]:
+def identity(booking: Booking, old_props: dict[str, Any], *, group: bool) -> dict[str, str]:
     """Searchable Calendly references kept on the event (URIs only, no personal data)."""
     props = {"calendly_event": booking.event_uri}
     event = booking.scheduled_event
     if event is not None and event.event_type:
         props["calendly_event_type"] = event.event_type
-    group = event.is_group if event is not None else old_props.get("cg_group") == "1"
     props["cg_group"] = "1" if group else "0"
     # a group meeting gathers invitees from many bookings: "rescheduled from" is per invitee
     moved_from = "" if group else rescheduled_from(booking)
@@ -155,13 +154,11 @@ def plan(
         fields = {k: existing.get(k, "") for k in _FIELDS}
     else:
         return Plan(Op.NOOP, "unchanged", "not on the calendar and the payload has no details")
-    props = {**identity(booking, old_props), **state.props()}
+    props = {**identity(booking, old_props, group=group), **state.props()}
     no_shows = sum(1 for _, flag, _ in state.no_shows if flag)
     moved_from = props.get("calendly_rescheduled_from", "")
     fields["description"] = with_rescheduled(str(fields["description"] or ""), moved_from)
-    fields["summary"] = with_no_show(
-        str(fields["summary"]), no_shows, state.active, props["cg_group"] == "1"
-    )
+    fields["summary"] = with_no_show(str(fields["summary"]), no_shows, state.active, group)
     body = {**fields, "extendedProperties": {"private": props}}
     return _choose(existing, deleted, state, body, old_props, newer)
 

@@ -11,7 +11,7 @@ import logging
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from typing import IO
+from typing import IO, Any
 
 _SAFE_DOMAINS = (".calendar.google.com", ".gserviceaccount.com")
 _SECRET_ENV = ("CALENDLY_TOKEN", "CALENDLY_SIGNING_KEY")
@@ -46,6 +46,19 @@ _PATTERNS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = 
     (re.compile(r"[A-Za-z0-9+/]{60,}={0,2}"), "<redacted>"),
     (re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"), _email),
 ]  # fmt: skip
+
+
+_PERSONAL = ("email", "name", "first_name", "last_name", "text_reminder_number")
+
+
+def protect_invitee(invitee: Any) -> None:
+    """An invitee resource's personal data (name, email, phone, answers): never shown."""
+    if not isinstance(invitee, dict):
+        return
+    protect(invitee[k] for k in _PERSONAL if isinstance(invitee.get(k), str))
+    for qa in invitee.get("questions_and_answers") or []:
+        if isinstance(qa, dict) and isinstance(qa.get("answer"), str):
+            protect([qa["answer"]])
 
 
 def protect_env(env: Mapping[str, str]) -> None:

@@ -39,7 +39,7 @@ from calsync.errors import CalSyncError, ConfigError, ExitCode, InputError, Tran
 from calsync.lifecycle import Op, Plan, plan, stamp
 from calsync.render import rfc3339
 from calsync.team_map import TeamMap, load_team_map
-from calsync.verify import effective_kind, protect_invitee, webhook_body
+from calsync.verify import effective_kind, webhook_body
 
 if TYPE_CHECKING:
     from calsync.cli import Context
@@ -129,7 +129,7 @@ def route(item: Item, team_map: TeamMap, api: CalendlyClient) -> Item:
             invitees = api.list_invitees(uri)
             active = [i for i in invitees if i.get("status") == "active"]
             invitee = (active or invitees)[-1] if invitees else None
-            protect_invitee(invitee)
+            logs.protect_invitee(invitee)
             item.booking = _booking(item.event, invitee)
     except InputError as err:
         item.error = InputError(f"{uri}: {err}")

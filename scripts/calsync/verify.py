@@ -22,7 +22,6 @@ from calsync.errors import VerificationError
 from calsync.lifecycle import stamp
 
 JSON = dict[str, Any]
-_PERSONAL = ("email", "name", "first_name", "last_name", "text_reminder_number")
 _INVITEE_KINDS = (Kind.CREATED, Kind.CANCELED, Kind.NO_SHOW_CREATED, Kind.NO_SHOW_DELETED)
 
 
@@ -48,7 +47,7 @@ def verify_booking(booking: Booking, env: Mapping[str, str]) -> Booking:
         if booking.invitee_uri:
             invitee = _fetch(api.get_invitee, booking.invitee_uri, "invitee")
         event = _fetch(api.get_scheduled_event, booking.event_uri, "scheduled event")
-    protect_invitee(invitee)
+    logs.protect_invitee(invitee)
     if invitee is not None and _norm(invitee.get("event")) != _norm(event.get("uri")):
         raise VerificationError(
             f"the invitee {booking.invitee_uri} belongs to another scheduled event than "
@@ -80,16 +79,6 @@ def webhook_body(event_name: str, created_at: str, event: JSON, invitee: JSON | 
     payload["scheduled_event"] = event
     payload["event"] = event.get("uri")
     return {"event": event_name, "created_at": created_at, "payload": payload}
-
-
-def protect_invitee(invitee: JSON | None) -> None:
-    """The invitee's personal data as the API has it: never in a log line or an error."""
-    if invitee is None:
-        return
-    logs.protect(str(invitee[k]) for k in _PERSONAL if isinstance(invitee.get(k), str))
-    for qa in invitee.get("questions_and_answers") or []:
-        if isinstance(qa, dict) and isinstance(qa.get("answer"), str):
-            logs.protect([qa["answer"]])
 
 
 def _fetch(get: Callable[[str], JSON], uri: str, what: str) -> JSON:
