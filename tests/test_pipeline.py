@@ -295,15 +295,6 @@ def pipeline(tools: None, tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
 
 
 @pytest.fixture
-def job_env(fake_google: FakeGoogle, key_file: Path) -> dict[str, str]:
-    """What a protected file-type variable would give the job, pointed at the fake."""
-    return {
-        "GOOGLE_APPLICATION_CREDENTIALS": str(key_file),
-        "GOOGLE_CALENDAR_API_ENDPOINT": fake_google.base_url,
-    }
-
-
-@pytest.fixture
 def payload_file(tmp_path: Path):
     """payload_file(body) -> absolute path of what GitLab writes for TRIGGER_PAYLOAD."""
 
@@ -332,11 +323,11 @@ def assert_private(run: Run, job: str) -> None:
 
 
 def test_trigger_creates_event_and_replay_is_unchanged(
-    pipeline, fake_google, job_env, payload_file
+    pipeline, fake_google, google_env, payload_file
 ):
     path = payload_file(webhook("invitee.created", name="Global Support Call"))
 
-    first = pipeline.run("trigger", {"TRIGGER_PAYLOAD": path}, env=job_env)
+    first = pipeline.run("trigger", {"TRIGGER_PAYLOAD": path}, env=google_env)
 
     assert first.code == 0, first.describe()
     assert first.job_code("calendar-sync") == 0
@@ -364,7 +355,7 @@ def test_trigger_creates_event_and_replay_is_unchanged(
 
     # Calendly retries, or a second subscription delivers the same webhook again.
     fake_google.reset_log()
-    replay = pipeline.run("trigger", {"TRIGGER_PAYLOAD": path}, env=job_env)
+    replay = pipeline.run("trigger", {"TRIGGER_PAYLOAD": path}, env=google_env)
 
     assert replay.code == 0, replay.describe()
     assert replay.job_code("calendar-sync") == 0
@@ -377,11 +368,11 @@ def test_trigger_creates_event_and_replay_is_unchanged(
 
 
 def test_trigger_non_team_booking_is_skipped_without_touching_google(
-    pipeline, fake_google, job_env, payload_file
+    pipeline, fake_google, google_env, payload_file
 ):
     body = webhook(name="Sales Intro", event="EVSALES0000001", invitee="INVSALES000001")
 
-    run = pipeline.run("trigger", {"TRIGGER_PAYLOAD": payload_file(body)}, env=job_env)
+    run = pipeline.run("trigger", {"TRIGGER_PAYLOAD": payload_file(body)}, env=google_env)
 
     # Exit 0: a trigger whose booking is not ours must not look like a failed delivery.
     assert run.code == 0, run.describe()
@@ -398,10 +389,10 @@ def test_trigger_non_team_booking_is_skipped_without_touching_google(
     assert_private(run, "calendar-sync")
 
 
-def test_trigger_bundled_sample_is_accepted(pipeline, fake_google, job_env, payload_file):
+def test_trigger_bundled_sample_is_accepted(pipeline, fake_google, google_env, payload_file):
     """The sample operators copy from (samples/) goes through the real job too."""
     run = pipeline.run(
-        "trigger", {"TRIGGER_PAYLOAD": payload_file(sample("invitee_created"))}, env=job_env
+        "trigger", {"TRIGGER_PAYLOAD": payload_file(sample("invitee_created"))}, env=google_env
     )
 
     assert run.code == 0, run.describe()
@@ -417,7 +408,7 @@ def test_trigger_bundled_sample_is_accepted(pipeline, fake_google, job_env, payl
 # ---- web: Build > Pipelines > New pipeline, payload pasted ---------------------------
 
 
-def test_web_pasted_payload_is_synced_verbatim(pipeline, fake_google, job_env):
+def test_web_pasted_payload_is_synced_verbatim(pipeline, fake_google, google_env):
     # `$NAME` in a pasted value is data: with expand: false the job sees it untouched.
     name = "Global Support Call (fee US$5, ref $CI_JOB_ID ${HOME} $$)"
     body = webhook(name=name, event="EVWEB000000001", invitee="INVWEB00000001")
@@ -425,7 +416,7 @@ def test_web_pasted_payload_is_synced_verbatim(pipeline, fake_google, job_env):
     assert "\n" in pasted
     assert "$" in pasted
 
-    run = pipeline.run("web", {"CALENDLY_PAYLOAD": pasted}, env=job_env)
+    run = pipeline.run("web", {"CALENDLY_PAYLOAD": pasted}, env=google_env)
 
     assert run.code == 0, run.describe()
     assert run.job_code("calendar-sync") == 0
@@ -438,11 +429,11 @@ def test_web_pasted_payload_is_synced_verbatim(pipeline, fake_google, job_env):
     assert_private(run, "calendar-sync")
 
 
-def test_web_dry_run_writes_nothing(pipeline, fake_google, job_env):
+def test_web_dry_run_writes_nothing(pipeline, fake_google, google_env):
     body = webhook(event="EVDRY000000001", invitee="INVDRY00000001")
 
     run = pipeline.run(
-        "web", {"CALENDLY_PAYLOAD": json.dumps(body, indent=2), "DRY_RUN": "true"}, env=job_env
+        "web", {"CALENDLY_PAYLOAD": json.dumps(body, indent=2), "DRY_RUN": "true"}, env=google_env
     )
 
     assert run.code == 0, run.describe()
@@ -456,8 +447,8 @@ def test_web_dry_run_writes_nothing(pipeline, fake_google, job_env):
     assert_private(run, "calendar-sync")
 
 
-def test_web_without_payload_fails_with_exit_2(pipeline, fake_google, job_env):
-    run = pipeline.run("web", env=job_env)
+def test_web_without_payload_fails_with_exit_2(pipeline, fake_google, google_env):
+    run = pipeline.run("web", env=google_env)
 
     assert run.code == 1, run.describe()  # gitlab-ci-local: some job failed
     assert run.job_code("calendar-sync") == 2  # bad input: never retried
@@ -494,7 +485,7 @@ def test_jobs_per_source_without_changes(pipeline, source, expected):
 
 
 def test_merge_request_validates_and_broken_team_map_fails(
-    tools, tmp_path_factory, fake_google, job_env
+    tools, tmp_path_factory, fake_google, google_env
 ):
     mr = new_pipeline(tmp_path_factory)
     team_map = mr.repo / "config" / "team_map.yaml"
@@ -512,7 +503,7 @@ def test_merge_request_validates_and_broken_team_map_fails(
     team_map.write_text(broken, encoding="utf-8")
     git(mr.repo, "commit", "-q", "--no-gpg-sign", "-am", "route to a team that does not exist")
 
-    run = mr.run("merge_request_event", env=job_env)
+    run = mr.run("merge_request_event", env=google_env)
 
     assert run.code == 1, run.describe()
     assert run.job_code("validate") == 2
