@@ -138,3 +138,12 @@ def test_verbose_before_or_after_the_command(tmp_path, argv):
     result = run_cli([*argv, "--payload", str(path)], {})
     assert result.code == 0, result.err
     assert "INFO calsync.commands: payload from --payload file" in result.err
+
+
+@pytest.mark.parametrize("since", [["--since", "-2d"], ["--since=-2d"], ["--since", "-12h"]])
+def test_relative_since_needs_no_equals_sign(since):
+    """`--since -2d` is read as a value, not as an unknown option."""
+    from calsync.cli import build_parser
+
+    args = build_parser().parse_args(["reconcile", *since])
+    assert args.since == since[-1].removeprefix("--since=")

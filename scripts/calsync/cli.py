@@ -10,6 +10,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -61,6 +62,12 @@ class UsageError(CalSyncError):
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # `--since -2d` is a value, not an option: widen what argparse reads as a negative
+        # number (a relative time such as -2d, -12h) so no `=` is needed.
+        self._negative_number_matcher = re.compile(r"^-\d+(\.\d+)?[smhdw]?$")
+
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message} (see --help)")
 
