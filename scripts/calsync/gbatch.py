@@ -72,7 +72,7 @@ class GoogleBatch:
 
     def __init__(self, cal: GoogleCalendar, uri: str, *, num_retries: int = 5) -> None:
         self._cal = cal
-        self._service = cal._service  # noqa: SLF001 - gcal.py has no public accessor yet
+        self._service = cal.service
         self._events = self._service.events()
         self._uri = uri
         self._retries = num_retries
@@ -87,7 +87,7 @@ class GoogleBatch:
             request = self._events.list(calendarId=calendar_id, timeMin=time_min, timeMax=time_max,
                                         showDeleted=True, maxResults=2500, pageToken=token)  # fmt: skip
             self.http_requests += 1
-            page = self._cal._run(request, calendar_id, "list")  # noqa: SLF001 - as above
+            page = self._cal.run(request, calendar_id, "list")
             yield from page.get("items", [])
             token = page.get("nextPageToken")
             if not token:
@@ -124,7 +124,7 @@ class GoogleBatch:
             elif error.resp.status == 404 and calls[i].verb == "get":
                 answers[i] = None
             else:
-                answers[i] = self._cal._translate(error, calls[i].calendar_id, calls[i].verb)  # noqa: SLF001
+                answers[i] = self._cal.translate(error, calls[i].calendar_id, calls[i].verb)
 
         batch = BatchHttpRequest(callback=on_answer, batch_uri=self._uri)
         for i in chunk:
@@ -135,7 +135,7 @@ class GoogleBatch:
         except HttpError as err:  # the batch request itself failed
             if _retryable(err):
                 return chunk
-            failed: Exception = self._cal._translate(err, "(batch)", "batch")  # noqa: SLF001
+            failed: Exception = self._cal.translate(err, "(batch)", "batch")
             if not isinstance(failed, CalSyncError):  # e.g. 404: not a batch endpoint at all
                 failed = ConfigError(f"Google batch endpoint {self._uri} answered HTTP "
                                      f"{err.resp.status}; check --batch-uri")  # fmt: skip

@@ -49,6 +49,11 @@ class GoogleCalendar:
         self._retries = num_retries
         self._who = who  # the account to share calendars with, named in permission errors
 
+    @property
+    def service(self) -> Any:
+        """The discovery client, for batch requests (calsync.gbatch)."""
+        return self._service
+
     def close(self) -> None:
         """Close the pooled HTTP connections."""
         self._service.close()
@@ -56,22 +61,22 @@ class GoogleCalendar:
     def get(self, calendar_id: str, event_id: str) -> dict[str, Any] | None:
         try:
             req = self._events.get(calendarId=calendar_id, eventId=event_id)
-            return dict(self._run(req, calendar_id, "get"))
+            return dict(self.run(req, calendar_id, "get"))
         except Missing:
             return None
 
     def insert(self, calendar_id: str, body: dict[str, Any]) -> dict[str, Any]:
         req = self._events.insert(calendarId=calendar_id, body=body, sendUpdates="none")
-        return dict(self._run(req, calendar_id, "insert"))
+        return dict(self.run(req, calendar_id, "insert"))
 
     def patch(self, calendar_id: str, event_id: str, body: dict[str, Any]) -> dict[str, Any]:
         req = self._events.patch(calendarId=calendar_id, eventId=event_id, body=body,
                                  sendUpdates="none")  # fmt: skip
-        return dict(self._run(req, calendar_id, "patch"))
+        return dict(self.run(req, calendar_id, "patch"))
 
     def delete(self, calendar_id: str, event_id: str) -> None:
         req = self._events.delete(calendarId=calendar_id, eventId=event_id, sendUpdates="none")
-        self._run(req, calendar_id, "delete")
+        self.run(req, calendar_id, "delete")
 
     def list(self, calendar_id: str, **params: Any) -> Iterator[dict[str, Any]]:
         """Every event matching `params` (e.g. privateExtendedProperty), following pages."""
@@ -79,18 +84,19 @@ class GoogleCalendar:
         while True:
             req = self._events.list(calendarId=calendar_id, pageToken=token, maxResults=2500,
                                     **params)  # fmt: skip
-            page = self._run(req, calendar_id, "list")
+            page = self.run(req, calendar_id, "list")
             yield from page.get("items", [])
             token = page.get("nextPageToken")
             if not token:
                 return
 
-    def _run(self, request: Any, calendar_id: str, verb: str) -> Any:
+    def run(self, request: Any, calendar_id: str, verb: str) -> Any:
+        """Execute one request with retries; HTTP errors become ours (or Conflict/Missing)."""
         honour_retry_after(request)
         try:
             return request.execute(num_retries=self._retries)
         except HttpError as err:
-            raise self._translate(err, calendar_id, verb) from None
+            raise self.translate(err, calendar_id, verb) from None
         except auth_errors.RefreshError as err:
             raise _refresh_error(err) from None
         except (TimeoutError, auth_errors.TransportError, httplib2.HttpLib2Error, OSError, ssl.SSLError) as err:  # fmt: skip
@@ -99,7 +105,8 @@ class GoogleCalendar:
                 f"({type(err).__name__}); rerun the job"
             ) from None
 
-    def _translate(self, err: HttpError, calendar_id: str, verb: str) -> Exception:
+    def translate(self, err: HttpError, calendar_id: str, verb: str) -> Exception:
+        """The exception an HTTP error stands for (raised by the caller)."""
         status = int(err.resp.status)
         reason, message = _error_reason(err)
         if status == 409:
