@@ -147,3 +147,21 @@ def test_relative_since_needs_no_equals_sign(since):
 
     args = build_parser().parse_args(["reconcile", *since])
     assert args.since == since[-1].removeprefix("--since=")
+
+
+def test_python_version_notices_stay_off_stderr(tmp_path):
+    """The Google libraries' end-of-support FutureWarning is not a job-log warning."""
+    code = (
+        "import io, sys, warnings\n"
+        "from calsync import cli\n"
+        "class Noisy(cli._Parser):\n"
+        "    def parse_args(self, *a, **k):\n"
+        "        ns = super().parse_args(*a, **k)\n"
+        "        warnings.warn('You are using a Python version (3.11) past its end', FutureWarning)\n"
+        "        return ns\n"
+        "cli._Parser = Noisy\n"
+        "sys.exit(cli.main(['validate-config'], env={}, stdout=io.StringIO()))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT / "scripts", capture_output=True,
+                         text=True, check=True)  # fmt: skip
+    assert out.stderr == ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import IO, Any
 
@@ -101,3 +102,6 @@ def setup(verbosity: int, stream: IO[str] | None = None) -> None:
     # urllib3 (the Calendly client) logs each retry as a WARNING too; the final error says it all.
     logging.getLogger("urllib3").setLevel(logging.NOTSET if verbosity else logging.ERROR)
     logging.captureWarnings(True)
+    # Google's libraries announce, a year ahead, the end of support of the running Python;
+    # that is for whoever picks the CI image, not for every job log.
+    warnings.filterwarnings("ignore", message=".*Python version.*", category=FutureWarning)
