@@ -165,3 +165,10 @@ def test_python_version_notices_stay_off_stderr(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT / "scripts", capture_output=True,
                          text=True, check=True)  # fmt: skip
     assert out.stderr == ""
+
+
+def test_help_also_ends_with_the_report(capsys):
+    result = run_cli(["sync", "--help"], {})
+    assert result.code == 0
+    assert "usage: calendly_gcal.py sync" in capsys.readouterr().out
+    assert result.report == {"action": "help", "reason": "usage shown", "exit_code": 0}

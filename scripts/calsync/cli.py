@@ -228,6 +228,8 @@ def main(argv: Sequence[str] | None = None, *, env: Mapping[str, str] | None = N
         for problem in err.problems if isinstance(err, ConfigError) else ():
             print(f"  {logs.redact(problem)}", file=ctx.stderr)
         report = {**ctx.report, "action": "error", "reason": message}
+    except SystemExit:  # --help (argparse printed it); usage errors come as UsageError
+        code, report = ExitCode.OK, {**ctx.report, "action": "help", "reason": "usage shown"}
     except KeyboardInterrupt:
         print("error: interrupted", file=ctx.stderr)
         code, report = (
