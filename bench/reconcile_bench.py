@@ -43,9 +43,14 @@ def _seed(calendly: Any, n: int) -> None:
             name=name,
             status="canceled" if canceled else "active",
             invitees_counter={"total": 3, "active": 2, "limit": 8} if group else None,
-            event_memberships=[{"user": f"{calendly.base_url}/users/U{i % 7}", "user_email": host,
-                                "user_name": host.split("@", maxsplit=1)[0]}],
-        )  # fmt: skip
+            event_memberships=[
+                {
+                    "user": f"{calendly.base_url}/users/U{i % 7}",
+                    "user_email": host,
+                    "user_name": host.split("@", maxsplit=1)[0],
+                }
+            ],
+        )
         if not group:
             event["invitees_counter"] = {"total": 1, "active": 0 if canceled else 1, "limit": 1}
         calendly.add_scheduled_event(event)
@@ -57,8 +62,13 @@ def _reconcile(env: dict[str, str], calendly: Any, google: Any) -> dict[str, Any
     google_before, calendly_before = google.http_requests, len(calendly.requests)
     out, err = io.StringIO(), io.StringIO()
     started = time.perf_counter()
-    code = cli.main(["reconcile", "--since=-1d", "--until", "+61d"], env=env,
-                    stdin=io.StringIO(), stdout=out, stderr=err)  # fmt: skip
+    code = cli.main(
+        ["reconcile", "--since=-1d", "--until", "+61d"],
+        env=env,
+        stdin=io.StringIO(),
+        stdout=out,
+        stderr=err,
+    )
     wall = time.perf_counter() - started
     report = json.loads(out.getvalue().strip().splitlines()[-1])
     if code != 0:
@@ -103,9 +113,11 @@ def main() -> None:
     for label in ("cold", "steady_state"):
         fig = result[label]
         counts = ", ".join(f"{v} {k}" for k, v in fig["counts"].items())
-        print(f"  {label:<12} wall {fig['wall_s']:.2f} s, Google HTTP requests "
-              f"{fig['google_http_requests']}, Calendly requests {fig['calendly_requests']} "
-              f"({counts})")  # fmt: skip
+        print(
+            f"  {label:<12} wall {fig['wall_s']:.2f} s, Google HTTP requests "
+            f"{fig['google_http_requests']}, Calendly requests {fig['calendly_requests']} "
+            f"({counts})"
+        )
 
 
 if __name__ == "__main__":

@@ -21,8 +21,12 @@ def _median_seconds(code: str, *args: str) -> float:
     times = []
     for _ in range(RUNS):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code, *args], check=True, cwd=ROOT / "scripts",
-                       stdout=subprocess.DEVNULL)  # fmt: skip
+        subprocess.run(
+            [sys.executable, "-c", code, *args],
+            check=True,
+            cwd=ROOT / "scripts",
+            stdout=subprocess.DEVNULL,
+        )
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 

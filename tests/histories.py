@@ -51,11 +51,17 @@ def deliveries(actions: list[Action], meetings: dict[str, Meeting]) -> list[dict
 
         def hook(kind: str, meeting: Meeting, invitee: str, **extra: Any) -> dict[str, Any]:
             return webhook(
-                kind, event=meeting.key, invitee=invitee, name=meeting.name, at=at,  # noqa: B023
-                start=T0 + timedelta(hours=meeting.start_offset_h), limit=meeting.limit,
-                active=meeting.active, status="canceled" if meeting.canceled else "active",
+                kind,
+                event=meeting.key,
+                invitee=invitee,
+                name=meeting.name,
+                at=at,  # noqa: B023
+                start=T0 + timedelta(hours=meeting.start_offset_h),
+                limit=meeting.limit,
+                active=meeting.active,
+                status="canceled" if meeting.canceled else "active",
                 **extra,
-            )  # fmt: skip
+            )
 
         if act.verb == "book":
             m.invitees[act.invitee] = "active"
@@ -70,10 +76,23 @@ def deliveries(actions: list[Action], meetings: dict[str, Meeting]) -> list[dict
             m.canceled = m.canceled or m.kind == ONE_ON_ONE
             target = meetings[act.target]
             target.invitees[new_inv] = "active"
-            out.append(hook("invitee.canceled", m, act.invitee, rescheduled=True,
-                            new_invitee=f"{target.key}/invitees/{new_inv}"))  # fmt: skip
-            out.append(hook("invitee.created", target, new_inv,
-                            old_invitee=f"{m.key}/invitees/{act.invitee}"))  # fmt: skip
+            out.append(
+                hook(
+                    "invitee.canceled",
+                    m,
+                    act.invitee,
+                    rescheduled=True,
+                    new_invitee=f"{target.key}/invitees/{new_inv}",
+                )
+            )
+            out.append(
+                hook(
+                    "invitee.created",
+                    target,
+                    new_inv,
+                    old_invitee=f"{m.key}/invitees/{act.invitee}",
+                )
+            )
         elif act.verb == "host_cancel":
             m.canceled = True
             active = [inv for inv, status in m.invitees.items() if status == "active"]

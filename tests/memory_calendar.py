@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from calsync.ics import IcsCalendar
+from calsync.adapters.ics import IcsCalendar
 
 Key = tuple[str, str]
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from builders import webhook
-from calsync.team_map import MAX_CONFIG_BYTES
+from calsync.core.team_map import MAX_CONFIG_BYTES
 from conftest import GLOBAL, Result, run_cli
 
 GOOD = f"""\

@@ -18,9 +18,9 @@ import icalendar
 import pytest
 
 from builders import API, SENTINEL_ANSWER, SENTINEL_NAME, T0, iso, trigger_wrap, webhook
-from calsync.decide import event_id_for
-from calsync.payload import MAX_PAYLOAD_BYTES
-from calsync.render import MANAGED_NOTE
+from calsync.core.decide import event_id_for
+from calsync.core.payload import MAX_PAYLOAD_BYTES
+from calsync.core.render import MANAGED_NOTE
 from conftest import GLOBAL, Result, run_cli
 
 DROP = object()  # as a value: delete the key

@@ -7,8 +7,9 @@ import copy
 import pytest
 
 from builders import sample, webhook
-from calsync.booking import Kind, parse_booking
-from calsync.errors import InputError
+from calsync.core.booking import Kind
+from calsync.core.errors import InputError
+from calsync.core.parse import parse_booking
 
 
 def test_sample_parses():
@@ -30,10 +31,22 @@ def test_unknown_fields_are_ignored():
     assert parse_booking(body).kind is Kind.CREATED
 
 
-@pytest.mark.parametrize("location_type", ["physical", "outbound_call", "inbound_call",
-                                           "google_conference", "zoom", "zoom_conference",
-                                           "gotomeeting", "microsoft_teams_conference",
-                                           "webex_conference", "custom", "ask_invitee"])  # fmt: skip
+@pytest.mark.parametrize(
+    "location_type",
+    [
+        "physical",
+        "outbound_call",
+        "inbound_call",
+        "google_conference",
+        "zoom",
+        "zoom_conference",
+        "gotomeeting",
+        "microsoft_teams_conference",
+        "webex_conference",
+        "custom",
+        "ask_invitee",
+    ],
+)
 def test_location_types(location_type):
     body = webhook(location={"type": location_type, "location": "somewhere"})
     assert parse_booking(body).scheduled_event.location.type == location_type
@@ -52,8 +65,11 @@ def test_missing_top_level_event_is_inferred():
 
 
 def test_v1_payload_is_refused_clearly():
-    v1 = {"event": "invitee.created", "time": "2019-01-01T00:00:00Z",
-          "payload": {"event_type": {"uuid": "X"}, "event": {"uuid": "Y"}, "invitee": {}}}  # fmt: skip
+    v1 = {
+        "event": "invitee.created",
+        "time": "2019-01-01T00:00:00Z",
+        "payload": {"event_type": {"uuid": "X"}, "event": {"uuid": "Y"}, "invitee": {}},
+    }
     with pytest.raises(InputError, match="retired Calendly API v1 webhook"):
         parse_booking(v1)
 
@@ -61,9 +77,15 @@ def test_v1_payload_is_refused_clearly():
 def test_no_show_resource_payload():
     """The bare InviteeNoShow shape {uri, invitee, created_at} is understood."""
     inv = "https://api.calendly.com/scheduled_events/EV1/invitees/INV1"
-    body = {"event": "invitee_no_show.created", "created_at": "2026-12-01T10:00:00Z",
-            "payload": {"uri": "https://api.calendly.com/invitee_no_shows/NS1", "invitee": inv,
-                        "created_at": "2026-12-01T10:00:00Z"}}  # fmt: skip
+    body = {
+        "event": "invitee_no_show.created",
+        "created_at": "2026-12-01T10:00:00Z",
+        "payload": {
+            "uri": "https://api.calendly.com/invitee_no_shows/NS1",
+            "invitee": inv,
+            "created_at": "2026-12-01T10:00:00Z",
+        },
+    }
     booking = parse_booking(body)
     assert booking.no_show
     assert booking.event_uri == "https://api.calendly.com/scheduled_events/EV1"

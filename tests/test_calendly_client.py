@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from calsync.calendly import AlreadyExists, CalendlyClient, NotFound
-from calsync.errors import (
+from calsync.adapters.calendly import AlreadyExists, CalendlyClient, NotFound
+from calsync.core.errors import (
     ConfigError,
     ExitCode,
     InputError,

@@ -12,8 +12,8 @@ import pytest
 from urllib3.util.retry import Retry
 
 from calsync import cli
-from calsync.calendly import CalendlyClient
-from calsync.calendly_cmds import NOT_SET
+from calsync.adapters.calendly import CalendlyClient
+from calsync.commands.calendly_api import NOT_SET
 from conftest import SECRET_TOKEN, Result, run_cli
 from fakes.calendly_server import FakeCalendly
 
@@ -21,8 +21,12 @@ TRIGGER_SECRET = "glptt-0123456789abcdef0123456789abcdef01234567"
 HOOK = (
     f"https://gitlab.example.com/api/v4/projects/7/ref/main/trigger/pipeline?token={TRIGGER_SECRET}"
 )
-SYNC_EVENTS = ["invitee.created", "invitee.canceled", "invitee_no_show.created",
-               "invitee_no_show.deleted"]  # fmt: skip
+SYNC_EVENTS = [
+    "invitee.created",
+    "invitee.canceled",
+    "invitee_no_show.created",
+    "invitee_no_show.deleted",
+]
 
 
 class RacingCalendly(FakeCalendly):
@@ -65,13 +69,19 @@ def run(argv: list[str], env: dict[str, str], stdin: str = "") -> Result:
     return result
 
 
-def subscribe(calendly: FakeCalendly, url: str, events: list[str] | None = None,
-              scope: str = "organization") -> dict[str, Any]:  # fmt: skip
+def subscribe(
+    calendly: FakeCalendly, url: str, events: list[str] | None = None, scope: str = "organization"
+) -> dict[str, Any]:
     """Create a subscription over real HTTP, as another tool would."""
     with CalendlyClient(token=SECRET_TOKEN, base_url=calendly.base_url) as api:
         user = calendly.user["uri"] if scope == "user" else None
-        return api.create_webhook(url=url, events=events or SYNC_EVENTS, scope=scope, user=user,
-                                  organization=calendly.organization_uri)  # fmt: skip
+        return api.create_webhook(
+            url=url,
+            events=events or SYNC_EVENTS,
+            scope=scope,
+            user=user,
+            organization=calendly.organization_uri,
+        )
 
 
 def posts(calendly: FakeCalendly) -> list[tuple[str, str]]:
@@ -99,9 +109,13 @@ def test_whoami_prints_user_and_organization(calendly, env):
 
 @pytest.mark.parametrize(
     "argv",
-    [["whoami"], ["webhooks", "list"], ["webhooks", "create", "--url", HOOK],
-     ["webhooks", "delete", "abc", "--yes"]],
-)  # fmt: skip
+    [
+        ["whoami"],
+        ["webhooks", "list"],
+        ["webhooks", "create", "--url", HOOK],
+        ["webhooks", "delete", "abc", "--yes"],
+    ],
+)
 def test_missing_token_is_a_config_error(argv, calendly):
     """Without CALENDLY_TOKEN every command says where to get one, exit 2, no request."""
     result = run(argv, {"CALENDLY_API_URL": calendly.base_url, "CALENDLY_TOKEN": "  "})
@@ -244,8 +258,22 @@ def test_create_same_events_in_another_order_exists(calendly, env):
 def test_create_user_scope_with_signing_key_never_prints_it(calendly, env):
     """--scope user sends the user; the signing key reaches Calendly and no output."""
     key = "signing-key-9a8b7c6d5e4f"
-    result = run(["webhooks", "create", "--url", HOOK, "--scope", "user", "--signing-key", key,
-                  "--events", "invitee.created", "invitee.canceled"], env)  # fmt: skip
+    result = run(
+        [
+            "webhooks",
+            "create",
+            "--url",
+            HOOK,
+            "--scope",
+            "user",
+            "--signing-key",
+            key,
+            "--events",
+            "invitee.created",
+            "invitee.canceled",
+        ],
+        env,
+    )
     assert (result.code, result.report["action"]) == (0, "created")
     [sub] = calendly.subscriptions
     assert (sub["scope"], sub["user"]) == ("user", calendly.user["uri"])
@@ -350,9 +378,13 @@ def test_delete_with_yes(calendly, env, form):
     target = sub["uri"] if form == "uri" else sub["uri"].rsplit("/", 1)[1]
     result = run(["webhooks", "delete", target, "--yes"], env)
     assert (result.code, result.err) == (0, "")
-    assert result.report == {"command": "webhooks delete", "action": "deleted",
-                             "reason": "webhook subscription deleted",
-                             "subscription": sub["uri"], "exit_code": 0}  # fmt: skip
+    assert result.report == {
+        "command": "webhooks delete",
+        "action": "deleted",
+        "reason": "webhook subscription deleted",
+        "subscription": sub["uri"],
+        "exit_code": 0,
+    }
     assert calendly.subscriptions == []
 
 

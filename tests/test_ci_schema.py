@@ -118,7 +118,7 @@ def _cli_commands(ci: dict[str, Any]) -> list[tuple[str, list[str]]]:
 
 def test_job_command_lines_parse(ci):
     """The CLI accepts each job's arguments with the YAML defaults (e.g. --since=-2d)."""
-    from calsync.cli import build_parser
+    from calsync.cli.parser import build_parser
 
     commands = _cli_commands(ci)
     assert {name for name, _ in commands} == {"validate", "calendar-sync", "reconcile"}

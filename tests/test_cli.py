@@ -71,8 +71,14 @@ def test_report_file_and_validate_config(tmp_path):
 
 def test_demo_runs(tmp_path):
     """`make demo`'s script works and shows the resulting calendar."""
-    out = subprocess.run(["bash", "samples/demo.sh"], cwd=ROOT, capture_output=True, text=True,
-                         env={"PY": sys.executable, "PATH": "/usr/bin:/bin"}, check=True)  # fmt: skip
+    out = subprocess.run(
+        ["bash", "samples/demo.sh"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"PY": sys.executable, "PATH": "/usr/bin:/bin"},
+        check=True,
+    )
     assert out.stderr == ""
     assert "CANCELLED  2026-11-26 16:00Z  Global Support Call" in out.stdout
     assert "CONFIRMED  2026-11-27 14:00Z  US Government Support Session" in out.stdout
@@ -137,15 +143,15 @@ def test_verbose_before_or_after_the_command(tmp_path, argv):
     path.write_text(json.dumps(sample("invitee_created_sales")))
     result = run_cli([*argv, "--payload", str(path)], {})
     assert result.code == 0, result.err
-    assert "INFO calsync.commands: payload from --payload file" in result.err
+    assert "INFO calsync.commands.sync: payload from --payload file" in result.err
 
 
 @pytest.mark.parametrize("since", [["--since", "-2d"], ["--since=-2d"], ["--since", "-12h"]])
 def test_relative_since_needs_no_equals_sign(since):
     """`--since -2d` is read as a value, not as an unknown option."""
-    from calsync.cli import build_parser
+    from calsync.cli.parser import parse_args
 
-    args = build_parser().parse_args(["reconcile", *since])
+    args = parse_args(["reconcile", *since])
     assert args.since == since[-1].removeprefix("--since=")
 
 
@@ -154,16 +160,22 @@ def test_python_version_notices_stay_off_stderr(tmp_path):
     code = (
         "import io, sys, warnings\n"
         "from calsync import cli\n"
-        "class Noisy(cli._Parser):\n"
+        "from calsync.cli import parser\n"
+        "class Noisy(parser._Parser):\n"
         "    def parse_args(self, *a, **k):\n"
         "        ns = super().parse_args(*a, **k)\n"
         "        warnings.warn('You are using a Python version (3.11) past its end', FutureWarning)\n"
         "        return ns\n"
-        "cli._Parser = Noisy\n"
+        "parser._Parser = Noisy\n"
         "sys.exit(cli.main(['validate-config'], env={}, stdout=io.StringIO()))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT / "scripts", capture_output=True,
-                         text=True, check=True)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT / "scripts",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.stderr == ""
 
 

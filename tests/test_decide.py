@@ -7,10 +7,10 @@ import dataclasses
 import pytest
 
 from builders import webhook
-from calsync.booking import parse_booking
-from calsync.decide import Action, decide, event_id_for
-from calsync.errors import InputError
-from calsync.team_map import parse_team_map
+from calsync.core.decide import Action, decide, event_id_for
+from calsync.core.errors import InputError
+from calsync.core.parse import parse_booking
+from calsync.core.team_map import parse_team_map
 
 MAP = parse_team_map(
     """

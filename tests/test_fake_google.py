@@ -34,7 +34,7 @@ from tests.fakes.google_server import (
     write_service_account_file,
 )
 
-from calsync.gcal import skip_boundary_lookup
+from calsync.adapters.google_auth import skip_boundary_lookup
 
 CAL = "team@group.calendar.google.com"
 OTHER_CAL = "other@group.calendar.google.com"
@@ -175,8 +175,9 @@ def test_external_account_via_adc(fake, connect, tmp_path, monkeypatch, imperson
     # they look up their regional access boundary at Google; nothing here can preset it.
     from google.auth import _regional_access_boundary_utils as rab
 
-    monkeypatch.setattr(rab._RegionalAccessBoundaryManager, "maybe_start_refresh",
-                        lambda *args: None)  # fmt: skip
+    monkeypatch.setattr(
+        rab._RegionalAccessBoundaryManager, "maybe_start_refresh", lambda *args: None
+    )
     path = write_external_account_file(
         tmp_path / "wif.json",
         token_uri=fake.token_uri,

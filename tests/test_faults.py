@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from builders import T0, webhook
-from calsync.decide import event_id_for
+from calsync.core.decide import event_id_for
 from conftest import GLOBAL, Result
 
 EVENT_URI = "https://api.calendly.com/scheduled_events/EV000000000001"

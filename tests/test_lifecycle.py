@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from builders import API, webhook
-from calsync.booking import parse_booking
-from calsync.decide import event_id_for
-from calsync.sync import process
-from calsync.team_map import load_team_map
+from calsync.adapters.files import load_team_map
+from calsync.commands.sync import process
+from calsync.core.decide import event_id_for
+from calsync.core.parse import parse_booking
 from conftest import GLOBAL, ROOT
 from histories import GROUP, ONE_ON_ONE, Action, Meeting, deliveries
 from memory_calendar import MemoryCalendar
@@ -44,8 +44,12 @@ def live(fake) -> dict[str, dict]:
 # -- scenarios against the fake Google server, through the CLI ------------------------------
 
 RESCHEDULE = [Action("book", "M1", "A"), Action("reschedule", "M1", "A", target="M2")]
-GROUP_FLOW = [Action("book", "G1", "A"), Action("book", "G1", "B"), Action("book", "G1", "C"),
-              Action("cancel", "G1", "B")]  # fmt: skip
+GROUP_FLOW = [
+    Action("book", "G1", "A"),
+    Action("book", "G1", "B"),
+    Action("book", "G1", "C"),
+    Action("cancel", "G1", "B"),
+]
 
 
 @pytest.mark.parametrize(
@@ -156,8 +160,10 @@ def test_deleted_event_without_state_is_not_resurrected(google_env, tmp_path, sl
     with FakeGoogle(strip_deleted=True) as fake:
         fake.add_calendar(GLOBAL)
         key = write_service_account_file(tmp_path / "k.json", token_uri=fake.token_uri)
-        env = {"GOOGLE_APPLICATION_CREDENTIALS": str(key),
-               "GOOGLE_CALENDAR_API_ENDPOINT": fake.base_url}  # fmt: skip
+        env = {
+            "GOOGLE_APPLICATION_CREDENTIALS": str(key),
+            "GOOGLE_CALENDAR_API_ENDPOINT": fake.base_url,
+        }
         bodies = deliveries([Action("book", "M1", "A"), Action("cancel", "M1", "A")], meetings())
         for body in (bodies[1], bodies[0]):
             path = tmp_path / "p.json"
@@ -193,10 +199,11 @@ def histories(draw: st.DrawFn) -> list[Action]:
                 options.append(Action("cancel", m.key, inv))
                 options.append(Action("no_show", m.key, inv))
                 options.append(Action("undo_no_show", m.key, inv))
-                options.extend(Action("reschedule", m.key, inv, target=t.key)
-                               for t in state.values()
-                               if t.key != m.key and not t.canceled
-                               and (t.kind == GROUP or not t.invitees))  # fmt: skip
+                options.extend(
+                    Action("reschedule", m.key, inv, target=t.key)
+                    for t in state.values()
+                    if t.key != m.key and not t.canceled and (t.kind == GROUP or not t.invitees)
+                )
             if m.kind == GROUP and active:
                 options.append(Action("host_cancel", m.key))
         if not options:

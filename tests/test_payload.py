@@ -8,14 +8,21 @@ import json
 import pytest
 
 from builders import trigger_wrap, webhook
-from calsync.errors import InputError
-from calsync.payload import MAX_PAYLOAD_BYTES, load_payload
+from calsync.adapters.files import load_payload
+from calsync.core.errors import InputError
+from calsync.core.payload import MAX_PAYLOAD_BYTES
 
 BODY = webhook()
 
 
 def load(arg=None, env=None, stdin=""):
-    return load_payload(arg=arg, env=env or {}, stdin=io.StringIO(stdin))
+    env = env or {}
+    return load_payload(
+        arg=arg,
+        pasted=env.get("CALENDLY_PAYLOAD", ""),
+        trigger=env.get("TRIGGER_PAYLOAD", ""),
+        stdin=io.StringIO(stdin),
+    )
 
 
 def test_order_flag_then_pasted_then_trigger(tmp_path):

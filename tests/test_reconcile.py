@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from builders import iso, webhook
-from calsync import gbatch
-from calsync.decide import event_id_for
+from calsync.adapters import google_batch as gbatch
+from calsync.core.decide import event_id_for
 from conftest import GLOBAL, ROOT, SECRET_TOKEN, USGOV, Result, run_cli
 from fakes.calendly_server import FakeCalendly
 from fakes.google_server import FakeGoogle, write_service_account_file
@@ -42,8 +42,12 @@ def reconcile(google_env, calendly, sleeps, batch_sleeps):
 
     def run(*flags: str, env: dict[str, str] | None = None) -> Result:
         since = [] if any(f.startswith("--since") for f in flags) else ["--since=-2d"]
-        full = {**google_env, "CALENDLY_TOKEN": SECRET_TOKEN,
-                "CALENDLY_API_URL": calendly.base_url, **(env or {})}  # fmt: skip
+        full = {
+            **google_env,
+            "CALENDLY_TOKEN": SECRET_TOKEN,
+            "CALENDLY_API_URL": calendly.base_url,
+            **(env or {}),
+        }
         result = run_cli(["reconcile", *since, "--timeout", "5", *flags], full)
         assert SECRET_TOKEN not in result.out + result.err
         return result
@@ -51,17 +55,32 @@ def reconcile(google_env, calendly, sleeps, batch_sleeps):
     return run
 
 
-def meeting(calendly: FakeCalendly, hours: float, *, name: str = "Global Support Call",
-            host: str = "support.engineer@example.com", limit: int = 1, active: int = 1,
-            status: str = "active") -> dict[str, Any]:  # fmt: skip
+def meeting(
+    calendly: FakeCalendly,
+    hours: float,
+    *,
+    name: str = "Global Support Call",
+    host: str = "support.engineer@example.com",
+    limit: int = 1,
+    active: int = 1,
+    status: str = "active",
+) -> dict[str, Any]:
     """A scheduled event (with one invitee) starting `hours` from now, stored in the fake."""
     start = NOW + timedelta(hours=hours)
     event = calendly.make_event(
-        start_time=iso(start), name=name, status=status, updated_at=iso(NOW - timedelta(days=3)),
+        start_time=iso(start),
+        name=name,
+        status=status,
+        updated_at=iso(NOW - timedelta(days=3)),
         invitees_counter={"total": max(active, 1), "active": active, "limit": limit},
-        event_memberships=[{"user": f"{calendly.base_url}/users/U1", "user_email": host,
-                            "user_name": host.split("@", maxsplit=1)[0]}],
-    )  # fmt: skip
+        event_memberships=[
+            {
+                "user": f"{calendly.base_url}/users/U1",
+                "user_email": host,
+                "user_name": host.split("@", maxsplit=1)[0],
+            }
+        ],
+    )
     calendly.add_scheduled_event(event)
     calendly.add_invitee(
         calendly.make_invitee(event, status="canceled" if status == "canceled" else "active")
@@ -95,14 +114,21 @@ def test_drift_is_repaired_and_a_second_run_changes_nothing(reconcile, calendly,
     group = meeting(calendly, 9, name="Support office hours", limit=10, active=3)
     first = reconcile()
     assert (first.code, first.err) == (0, "")
-    assert first.report["counts"] == {"created": 5, "updated": 0, "deleted": 0, "unchanged": 0,
-                                      "skipped": 0, "errors": 0}  # fmt: skip
+    assert first.report["counts"] == {
+        "created": 5,
+        "updated": 0,
+        "deleted": 0,
+        "unchanged": 0,
+        "skipped": 0,
+        "errors": 0,
+    }
     assert on_calendar(fake_google, USGOV, usgov)["summary"] == "US Federal onboarding"
     assert "Invitees: 3 of 10" in on_calendar(fake_google, GLOBAL, group)["description"]
 
     missed = meeting(calendly, 10)  # booked, but its webhook never arrived
-    change(calendly, cancel, status="canceled",
-           invitees_counter={"total": 1, "active": 0, "limit": 1})  # fmt: skip
+    change(
+        calendly, cancel, status="canceled", invitees_counter={"total": 1, "active": 0, "limit": 1}
+    )
     by_hand = on_calendar(fake_google, GLOBAL, moved)
     by_hand["start"]["dateTime"] = iso(NOW + timedelta(hours=30))
     by_hand["end"]["dateTime"] = iso(NOW + timedelta(hours=31))
@@ -111,10 +137,19 @@ def test_drift_is_repaired_and_a_second_run_changes_nothing(reconcile, calendly,
     second = reconcile()
     assert (second.code, second.err) == (0, "")
     report = second.report
-    assert report["counts"] == {"created": 1, "updated": 1, "deleted": 1, "unchanged": 3,
-                                "skipped": 0, "errors": 0}  # fmt: skip
+    assert report["counts"] == {
+        "created": 1,
+        "updated": 1,
+        "deleted": 1,
+        "unchanged": 3,
+        "skipped": 0,
+        "errors": 0,
+    }
     assert {(d["action"], d["calendly_event"]) for d in report["drift"]} == {
-        ("created", missed["uri"]), ("deleted", cancel["uri"]), ("updated", moved["uri"])}  # fmt: skip
+        ("created", missed["uri"]),
+        ("deleted", cancel["uri"]),
+        ("updated", moved["uri"]),
+    }
     assert on_calendar(fake_google, GLOBAL, missed)["status"] == "confirmed"
     assert on_calendar(fake_google, GLOBAL, cancel)["status"] == "cancelled"
     assert (
@@ -125,8 +160,14 @@ def test_drift_is_repaired_and_a_second_run_changes_nothing(reconcile, calendly,
 
     fake_google.reset_log()
     third = reconcile()
-    assert third.report["counts"] == {"created": 0, "updated": 0, "deleted": 0, "unchanged": 6,
-                                      "skipped": 0, "errors": 0}  # fmt: skip
+    assert third.report["counts"] == {
+        "created": 0,
+        "updated": 0,
+        "deleted": 0,
+        "unchanged": 6,
+        "skipped": 0,
+        "errors": 0,
+    }
     assert third.report["drift"] == []
     assert writes(fake_google) == []
     assert [r[0] for r in fake_google.requests if r[1] != "/token"] == ["GET", "GET"]  # 1 list each
@@ -138,9 +179,12 @@ def test_stripped_deleted_events_cause_no_rewrites(calendly, tmp_path, sleeps, b
     with FakeGoogle(strip_deleted=True) as google:
         google.add_calendar(GLOBAL)
         key = write_service_account_file(tmp_path / "sa.json", token_uri=google.token_uri)
-        env = {"GOOGLE_APPLICATION_CREDENTIALS": str(key), "CALENDLY_TOKEN": SECRET_TOKEN,
-               "GOOGLE_CALENDAR_API_ENDPOINT": google.base_url,
-               "CALENDLY_API_URL": calendly.base_url}  # fmt: skip
+        env = {
+            "GOOGLE_APPLICATION_CREDENTIALS": str(key),
+            "CALENDLY_TOKEN": SECRET_TOKEN,
+            "GOOGLE_CALENDAR_API_ENDPOINT": google.base_url,
+            "CALENDLY_API_URL": calendly.base_url,
+        }
         canceled = meeting(calendly, 5)
         meeting(calendly, 6)
         assert run_cli(["reconcile", "--since=-2d"], env).report["counts"]["created"] == 2
@@ -162,8 +206,14 @@ def test_dry_run_reports_drift_and_writes_nothing(reconcile, calendly, fake_goog
     fake_google.reset_log()
     dry = reconcile("--dry-run")
     assert (dry.code, dry.report["dry_run"]) == (0, True)
-    assert dry.report["counts"] == {"created": 1, "updated": 0, "deleted": 1, "unchanged": 1,
-                                    "skipped": 0, "errors": 0}  # fmt: skip
+    assert dry.report["counts"] == {
+        "created": 1,
+        "updated": 0,
+        "deleted": 1,
+        "unchanged": 1,
+        "skipped": 0,
+        "errors": 0,
+    }
     assert all(d["reason"].startswith("dry run: ") for d in dry.report["drift"])
     assert dry.out.startswith("dry run: 3 scheduled events in ")
     assert writes(fake_google) == []
@@ -209,8 +259,12 @@ def test_event_moved_out_of_the_window_is_moved_back(reconcile, calendly, fake_g
 def test_requests_stay_far_below_the_bookings(reconcile, calendly, fake_google):
     """300 bookings: a handful of requests to each API, not one per booking."""
     for n in range(300):
-        meeting(calendly, 3 + n / 4, name="US Federal call" if n % 3 == 0 else "Support call",
-                host=AGENT if n % 3 == 0 else "someone@example.com")  # fmt: skip
+        meeting(
+            calendly,
+            3 + n / 4,
+            name="US Federal call" if n % 3 == 0 else "Support call",
+            host=AGENT if n % 3 == 0 else "someone@example.com",
+        )
     first = reconcile()
     assert first.report["counts"]["created"] == 300
     assert len(fake_google.live_events(USGOV)) == 100
@@ -228,9 +282,16 @@ def test_requests_stay_far_below_the_bookings(reconcile, calendly, fake_google):
 
 def test_webhook_synced_events_are_unchanged(reconcile, sync, calendly, fake_google):
     """What `sync` wrote from the webhook is exactly what reconcile would write."""
-    bodies = [webhook(api=calendly.base_url, event=f"EVSYNC{n:08d}", invitee=f"INV{n:011d}",
-                      start=NOW + timedelta(days=n + 1), at=NOW - timedelta(days=1))
-              for n in range(3)]  # fmt: skip
+    bodies = [
+        webhook(
+            api=calendly.base_url,
+            event=f"EVSYNC{n:08d}",
+            invitee=f"INV{n:011d}",
+            start=NOW + timedelta(days=n + 1),
+            at=NOW - timedelta(days=1),
+        )
+        for n in range(3)
+    ]
     bodies[2]["payload"]["scheduled_event"]["invitees_counter"] = {
         "total": 4,
         "active": 2,
@@ -251,9 +312,14 @@ def test_invitee_is_fetched_only_when_the_team_shows_it(reconcile, calendly, fak
     """A team that shows invitee names: one invitee listing per one-invitee meeting, none for
     group meetings; the name lands in the title."""
     config = tmp_path / "team_map.yaml"
-    config.write_text((ROOT / "config" / "team_map.yaml").read_text().replace(
-        "    calendar_id: c_global@group.calendar.google.com",
-        "    calendar_id: c_global@group.calendar.google.com\n    show_invitee_name: true"))  # fmt: skip
+    config.write_text(
+        (ROOT / "config" / "team_map.yaml")
+        .read_text()
+        .replace(
+            "    calendar_id: c_global@group.calendar.google.com",
+            "    calendar_id: c_global@group.calendar.google.com\n    show_invitee_name: true",
+        )
+    )
     single = meeting(calendly, 5)
     meeting(calendly, 6, limit=5, active=2)
     result = reconcile("--config", str(config))
@@ -303,9 +369,11 @@ def test_calendar_not_shared_fails_its_events_only(reconcile, calendly, fake_goo
     fake_google.deny(USGOV)
     result = reconcile()
     assert result.code == 2
-    assert result.err.startswith("error: 1 of 2 scheduled events could not be reconciled (first: "
-                                 "Google Calendar API 403 (forbidden) on calendar "
-                                 f"{USGOV}: share it with")  # fmt: skip
+    assert result.err.startswith(
+        "error: 1 of 2 scheduled events could not be reconciled (first: "
+        "Google Calendar API 403 (forbidden) on calendar "
+        f"{USGOV}: share it with"
+    )
     report = result.report
     assert (report["action"], report["counts"]["created"], report["counts"]["errors"]) == (
         "error",
@@ -331,13 +399,22 @@ def test_wrong_batch_endpoint_is_a_config_error(reconcile, calendly, fake_google
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
-        (["--since=yesterday"], ("error: --since: expected an ISO date or time (2026-01-31, "
-         "2026-01-31T09:00Z) or a relative time (-2d, -12h, +90d), got 'yesterday'\n")),
-        (["--since", "2030-01-02", "--until", "2030-01-01"],
-         ("error: --until (2030-01-01T00:00:00.000000Z) must be after --since "
-          "(2030-01-02T00:00:00.000000Z)\n")),
+        (
+            ["--since=yesterday"],
+            (
+                "error: --since: expected an ISO date or time (2026-01-31, "
+                "2026-01-31T09:00Z) or a relative time (-2d, -12h, +90d), got 'yesterday'\n"
+            ),
+        ),
+        (
+            ["--since", "2030-01-02", "--until", "2030-01-01"],
+            (
+                "error: --until (2030-01-01T00:00:00.000000Z) must be after --since "
+                "(2030-01-02T00:00:00.000000Z)\n"
+            ),
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_window_is_exit_2(reconcile, calendly, flags, message):
     result = reconcile(*flags)
     assert (result.code, result.err) == (2, message)
@@ -347,8 +424,10 @@ def test_bad_window_is_exit_2(reconcile, calendly, flags, message):
 def test_ics_backend_is_not_supported(reconcile, calendly):
     result = reconcile(env={"CALSYNC_BACKEND": "ics"})
     assert result.code == 2
-    assert result.err == ("error: reconcile supports the google backend only (CALSYNC_BACKEND=ics); "
-                          "the .ics backend has no listing to compare with\n")  # fmt: skip
+    assert result.err == (
+        "error: reconcile supports the google backend only (CALSYNC_BACKEND=ics); "
+        "the .ics backend has no listing to compare with\n"
+    )
 
 
 def test_missing_token_is_a_config_error(reconcile, calendly):

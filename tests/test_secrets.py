@@ -22,10 +22,10 @@ from typing import Any
 import pytest
 
 from builders import SENTINEL_ANSWER, SENTINEL_EMAIL, SENTINEL_NAME, sample, webhook
-from calsync import logs
-from calsync.booking import parse_booking
-from calsync.errors import CalSyncError
-from calsync.payload import load_payload
+from calsync.adapters.files import load_payload
+from calsync.core import redact
+from calsync.core.errors import CalSyncError
+from calsync.core.parse import parse_booking
 from conftest import GLOBAL, SECRET_TOKEN, Result, run_cli
 from fakes.calendly_server import FakeCalendly
 from fakes.google_server import FakeGoogle
@@ -37,8 +37,16 @@ TRIGGER_TOKEN = "glptt-sentinel0trigger0token0a1b2c3d4"
 HOOK = (
     f"https://gitlab.example.com/api/v4/projects/7/ref/main/trigger/pipeline?token={TRIGGER_TOKEN}"
 )
-PERSONAL = [SENTINEL_EMAIL, SENTINEL_NAME, SENTINEL_ANSWER, "Sentinelperson", "Zelda",
-            "sentinel.invitee", "my secret answer", "sentinel reason"]  # fmt: skip
+PERSONAL = [
+    SENTINEL_EMAIL,
+    SENTINEL_NAME,
+    SENTINEL_ANSWER,
+    "Sentinelperson",
+    "Zelda",
+    "sentinel.invitee",
+    "my secret answer",
+    "sentinel reason",
+]
 SE = "payload.scheduled_event"
 
 
@@ -78,16 +86,37 @@ class Harness:
         path.write_text(body if isinstance(body, str) else json.dumps(body))
         return str(path)
 
-    def google(self, body: Any, *flags: str, env: dict[str, str] | None = None,
-               verify: bool = False) -> Result:  # fmt: skip
-        argv = ["sync", "--payload", self.payload(body), "--backend", "google", "--timeout", "2",
-                "--config", str(self.tmp / "map.yaml"), *flags]  # fmt: skip
+    def google(
+        self, body: Any, *flags: str, env: dict[str, str] | None = None, verify: bool = False
+    ) -> Result:
+        argv = [
+            "sync",
+            "--payload",
+            self.payload(body),
+            "--backend",
+            "google",
+            "--timeout",
+            "2",
+            "--config",
+            str(self.tmp / "map.yaml"),
+            *flags,
+        ]
         return self.run(argv if verify else [*argv, "--no-verify"], env)
 
     def ics(self, body: Any, *flags: str) -> Result:
-        argv = ["sync", "--payload", self.payload(body), "--backend", "ics", "--ics-file",
-                str(self.tmp / "team.ics"), "--config", str(self.tmp / "map.yaml"), "--no-verify",
-                *flags]  # fmt: skip
+        argv = [
+            "sync",
+            "--payload",
+            self.payload(body),
+            "--backend",
+            "ics",
+            "--ics-file",
+            str(self.tmp / "team.ics"),
+            "--config",
+            str(self.tmp / "map.yaml"),
+            "--no-verify",
+            *flags,
+        ]
         return self.run(argv)
 
 
@@ -266,8 +295,11 @@ def test_nothing_leaks_at_debug_level(harness, fake_google, secrets, scenario):
 
 
 @pytest.mark.parametrize("verbosity", [(), ("-v",)], ids=["quiet", "-v"])
-@pytest.mark.parametrize("scenario", [google_lifecycle, google_faults, bad_payloads],
-                         ids=["google_lifecycle", "google_faults", "bad_payloads"])  # fmt: skip
+@pytest.mark.parametrize(
+    "scenario",
+    [google_lifecycle, google_faults, bad_payloads],
+    ids=["google_lifecycle", "google_faults", "bad_payloads"],
+)
 def test_nothing_leaks_at_other_levels(harness, fake_google, secrets, scenario, verbosity):
     h = harness(*verbosity)
     scenario(h, fake_google)
@@ -334,14 +366,14 @@ def test_payload_errors_do_not_echo_personal_data(text):
     import io
 
     with pytest.raises(CalSyncError) as info:
-        load_payload(arg="-", env={}, stdin=io.StringIO(text))
+        load_payload(arg="-", pasted="", trigger="", stdin=io.StringIO(text))
     assert_clean([("exception", str(info.value))], PERSONAL)
 
 
 def test_team_map_errors_keep_values_short_and_on_one_line():
     """Team maps hold no personal data, but a wrong value is shown quoted and cut short."""
-    from calsync.errors import ConfigError
-    from calsync.team_map import parse_team_map
+    from calsync.core.errors import ConfigError
+    from calsync.core.team_map import parse_team_map
 
     with pytest.raises(ConfigError) as info:
         parse_team_map(
@@ -354,23 +386,26 @@ def test_redaction_patterns(key_file):
     """The formatter's last line of defence, for values nobody registered."""
     pem = json.loads(key_file.read_text())["private_key"]
     body_line = pem.splitlines()[5]
-    logs.protect_env({"CALENDLY_TOKEN": SECRET_TOKEN})
-    text = logs.redact(
+    redact.reset([SECRET_TOKEN])
+    text = redact.redact(
         f"token={SECRET_TOKEN} Authorization: Bearer abcdefgh12345678 {pem} {body_line} "
         f"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl {SENTINEL_EMAIL} {GLOBAL} "
         "sync@test-project.iam.gserviceaccount.com 7s86d9tah28idd9aqd0irjgddpl1nppdqfpk9ogic0j4nta6keug"
     )
     for secret in (SECRET_TOKEN, "abcdefgh12345678", body_line, "eyJzdWIiOiJ4In0", SENTINEL_EMAIL):
         assert secret not in text
-    for kept in (GLOBAL, "sync@test-project.iam.gserviceaccount.com",
-                 "7s86d9tah28idd9aqd0irjgddpl1nppdqfpk9ogic0j4nta6keug"):  # fmt: skip
+    for kept in (
+        GLOBAL,
+        "sync@test-project.iam.gserviceaccount.com",
+        "7s86d9tah28idd9aqd0irjgddpl1nppdqfpk9ogic0j4nta6keug",
+    ):
         assert kept in text  # calendar ids, the service account and event ids stay readable
 
 
 def test_each_run_starts_with_a_clean_slate():
     """A value protected by one run is not remembered by the next (in-process test runs)."""
-    logs.protect_env({"CALENDLY_TOKEN": SECRET_TOKEN})
-    logs.protect(["some-invitee-name"])
-    logs.protect_env({})
-    assert logs.redact("some-invitee-name") == "some-invitee-name"
-    assert logs.redact(SECRET_TOKEN) == SECRET_TOKEN
+    redact.reset([SECRET_TOKEN])
+    redact.protect(["some-invitee-name"])
+    redact.reset()
+    assert redact.redact("some-invitee-name") == "some-invitee-name"
+    assert redact.redact(SECRET_TOKEN) == SECRET_TOKEN

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from builders import sample, trigger_wrap, webhook
-from calsync.decide import event_id_for
+from calsync.core.decide import event_id_for
 from conftest import GLOBAL, ROOT, USGOV, run_cli
 
 
@@ -85,8 +85,7 @@ def test_skip_does_not_import_google(tmp_path):
         "assert not loaded, loaded\n"
     )
     sample_path = ROOT / "samples" / "invitee_created_sales.json"
-    subprocess.run([sys.executable, "-c", code, str(sample_path)], check=True,
-                   cwd=ROOT / "scripts")  # fmt: skip
+    subprocess.run([sys.executable, "-c", code, str(sample_path)], check=True, cwd=ROOT / "scripts")
 
 
 def test_dry_run_writes_nothing(sync, fake_google):

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from calsync.errors import ConfigError
-from calsync.team_map import load_team_map, parse_team_map
+from calsync.adapters.files import load_team_map
+from calsync.core.errors import ConfigError
+from calsync.core.team_map import parse_team_map
 
 ROOT = Path(__file__).resolve().parents[1]
 GOOD = """
@@ -101,9 +102,14 @@ routes:
   - {}
 """
     found = problems(text)
-    for expected in ("version:", "teams.a.calendar_id:", "teams.a.surprise: unknown key",
-                     "routes.0.team: unknown team 'b'", "routes.0: needs at least one of",
-                     "routes.1.team: expected a team key"):  # fmt: skip
+    for expected in (
+        "version:",
+        "teams.a.calendar_id:",
+        "teams.a.surprise: unknown key",
+        "routes.0.team: unknown team 'b'",
+        "routes.0: needs at least one of",
+        "routes.1.team: expected a team key",
+    ):
         assert any(p.startswith(expected) for p in found), (expected, found)
 
 

@@ -89,8 +89,10 @@ def test_unknown_event_is_refused(verified, calendly, fake_google):
     del body["payload"]["uri"]
     result = verified(body)
     assert result.code == 2
-    assert result.err.endswith(f"no scheduled event {event['uri']} (or CALENDLY_TOKEN belongs "
-                               f"to another organization): {REFUSED}\n")  # fmt: skip
+    assert result.err.endswith(
+        f"no scheduled event {event['uri']} (or CALENDLY_TOKEN belongs "
+        f"to another organization): {REFUSED}\n"
+    )
     assert fake_google.requests == []
 
 
@@ -163,9 +165,12 @@ def test_tampered_details_are_replaced_by_the_api(verified, calendly, fake_googl
     publish(calendly, body)
     tampered = copy.deepcopy(body)
     meeting = tampered["payload"]["scheduled_event"]
-    meeting.update(name="Global Support Call (free gift)", start_time=iso(T0 + timedelta(days=9)),
-                   end_time=iso(T0 + timedelta(days=9, minutes=30)),
-                   location={"type": "custom", "location": "https://phish.example/"})  # fmt: skip
+    meeting.update(
+        name="Global Support Call (free gift)",
+        start_time=iso(T0 + timedelta(days=9)),
+        end_time=iso(T0 + timedelta(days=9, minutes=30)),
+        location={"type": "custom", "location": "https://phish.example/"},
+    )
     result = verified(tampered)
     assert result.report["action"] == "created"
     [event] = fake_google.live_events(GLOBAL)
@@ -180,8 +185,14 @@ def test_stale_create_of_a_canceled_invitee_acts_as_cancel(verified, calendly, f
     event, invitee = publish(calendly, body)
     assert verified(body).report["action"] == "created"
     later = iso(T0 + timedelta(hours=1))
-    calendly.add_scheduled_event({**event, "status": "canceled", "updated_at": later,
-                                  "invitees_counter": {"total": 1, "active": 0, "limit": 1}})  # fmt: skip
+    calendly.add_scheduled_event(
+        {
+            **event,
+            "status": "canceled",
+            "updated_at": later,
+            "invitees_counter": {"total": 1, "active": 0, "limit": 1},
+        }
+    )
     calendly.add_invitee({**invitee, "status": "canceled", "updated_at": later})
     replay = verified(body)
     assert (replay.code, replay.report["action"]) == (0, "deleted")

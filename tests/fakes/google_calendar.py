@@ -25,10 +25,18 @@ _ID_CHARS = "abcdefghijklmnopqrstuv0123456789"
 # Fields the server owns: ignored in request bodies, kept across PUT/PATCH/DELETE.
 SERVER_FIELDS = frozenset(
     {
-        "kind", "etag", "id", "htmlLink", "created", "updated",
-        "iCalUID", "sequence", "creator", "organizer",
+        "kind",
+        "etag",
+        "id",
+        "htmlLink",
+        "created",
+        "updated",
+        "iCalUID",
+        "sequence",
+        "creator",
+        "organizer",
     }
-)  # fmt: skip
+)
 USAGE_REASONS = frozenset(
     {"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded", "dailyLimitExceeded"}
 )

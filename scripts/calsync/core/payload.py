@@ -1,6 +1,8 @@
-"""Find the webhook body: --payload, then CALENDLY_PAYLOAD, then TRIGGER_PAYLOAD.
+"""Decode a webhook body from text: strict JSON, GitLab's trigger wrapper taken apart. Pure.
 
-Returns the decoded Calendly body and a sentence saying where it came from. GitLab's trigger
+`decode()` returns the decoded Calendly body and a sentence saying where it came from (the
+text itself is read by calsync.adapters.files, from --payload, CALENDLY_PAYLOAD or
+TRIGGER_PAYLOAD). GitLab's trigger
 wrapper (the request's parameters re-encoded as JSON plus `id`, `ref`, `variables`) is
 accepted as it is, with the Calendly body at its top level or under `payload` as an object or
 a JSON string.
@@ -11,12 +13,10 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from calsync.errors import InputError
+from calsync.core.errors import InputError
 
 MAX_PAYLOAD_BYTES = 256 * 1024  # real webhook bodies are a few KB; anything this big is not one
 _TRIGGER_KEYS = ("id", "ref", "variables")
@@ -29,68 +29,19 @@ class RawPayload:
     source: str  # e.g. "TRIGGER_PAYLOAD (Calendly body at the top level)"
 
 
-def load_payload(*, arg: str | None, env: Mapping[str, str], stdin: IO[str]) -> RawPayload:
-    """Read, decode and unwrap the payload from the first source that is set."""
-    if arg is not None:
-        if arg == "-":
-            return _decode(_read_stream(stdin, "--payload -"), "--payload - (stdin)")
-        return _decode(_read_file(Path(arg), "--payload"), "--payload file")
-    pasted = env.get("CALENDLY_PAYLOAD", "")
-    if pasted.strip():
-        if pasted.lstrip().startswith(("{", "[", '"')):
-            _check_size(len(pasted.encode()), "CALENDLY_PAYLOAD")
-            return _decode(pasted, "CALENDLY_PAYLOAD (raw JSON)")
-        path = Path(pasted.strip())
-        if not path.is_file():
-            raise InputError("CALENDLY_PAYLOAD: neither JSON (it must start with '{') nor a file")
-        return _decode(_read_file(path, "CALENDLY_PAYLOAD"), "CALENDLY_PAYLOAD (file)")
-    trigger = env.get("TRIGGER_PAYLOAD", "")
-    if trigger.strip():
-        return _decode(_read_file(Path(trigger.strip()), "TRIGGER_PAYLOAD"), "TRIGGER_PAYLOAD")
-    raise InputError(
-        "no payload: pass --payload PATH|-, or paste the Calendly webhook JSON into "
-        "CALENDLY_PAYLOAD, or trigger the pipeline so GitLab sets TRIGGER_PAYLOAD"
-    )
-
-
-def _read_file(path: Path, what: str) -> str:
-    try:
-        size = path.stat().st_size
-        _check_size(size, what)
-        with path.open(encoding="utf-8") as fh:
-            return _read_stream(fh, what)
-    except FileNotFoundError:
-        raise InputError(f"{what}: file not found") from None
-    except IsADirectoryError:
-        raise InputError(f"{what}: is a directory, not a file") from None
-    except PermissionError:
-        raise InputError(f"{what}: file is not readable") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{what}: not UTF-8 text") from None
-
-
-def _read_stream(stream: IO[str], what: str) -> str:
-    try:
-        text = stream.read(MAX_PAYLOAD_BYTES + 1)
-    except UnicodeDecodeError:
-        raise InputError(f"{what}: not UTF-8 text") from None
-    _check_size(len(text.encode()), what)
-    return text
-
-
-def _check_size(size: int, what: str) -> None:
+def check_size(size: int, what: str) -> None:
     if size > MAX_PAYLOAD_BYTES:
         raise InputError(f"{what}: larger than {MAX_PAYLOAD_BYTES // 1024} KiB, not a webhook body")
 
 
-def _decode(text: str, source: str) -> RawPayload:
+def decode(text: str, source: str) -> RawPayload:
     what = source.split(" ", 1)[0]
     text = text.removeprefix("\ufeff")  # a byte order mark, as some Windows editors write
     if not text.strip():
         raise InputError(f"{what}: empty")
     data = _loads(text, what)
     if isinstance(data, str):  # a pasted, JSON-quoted body
-        return _decode(data, source + ", quoted") if data.strip() else _decode("", source)
+        return decode(data, source + ", quoted") if data.strip() else decode("", source)
     if not isinstance(data, dict):
         shown = "null" if data is None else type(data).__name__
         raise InputError(f"{what}: expected a JSON object, got {shown}")
@@ -129,8 +80,9 @@ def _loads(text: str, what: str, root: str = "") -> Any:
     `root`: the dotted path of `text` itself when it is a JSON string inside the payload.
     """
     try:
-        data = json.loads(text, object_pairs_hook=_pairs, parse_float=_number,
-                          parse_constant=_number)  # fmt: skip
+        data = json.loads(
+            text, object_pairs_hook=_pairs, parse_float=_number, parse_constant=_number
+        )
     except RecursionError:
         raise InputError(f"{what}: nested deeper than {_MAX_DEPTH} levels") from None
     except json.JSONDecodeError as err:
@@ -142,8 +94,9 @@ def _loads(text: str, what: str, root: str = "") -> Any:
         raise InputError(f"{what}: nested deeper than {_MAX_DEPTH} levels")
     twice = _find_twice(data, root)
     if twice:
-        raise InputError(f"{twice}: the key appears twice in one object; which one counts is "
-                         "ambiguous")  # fmt: skip
+        raise InputError(
+            f"{twice}: the key appears twice in one object; which one counts is ambiguous"
+        )
     return data
 
 

@@ -11,21 +11,23 @@ can at most make us re-read a booking that Calendly really has, in the state Cal
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from calsync import logs
-from calsync.booking import Booking, Kind, parse_booking
-from calsync.calendly import NotFound
-from calsync.errors import VerificationError
-from calsync.lifecycle import stamp
+from calsync.adapters.calendly import NotFound
+from calsync.commands.calendly_api import open_client
+from calsync.core import redact
+from calsync.core.booking import Booking, Kind
+from calsync.core.errors import VerificationError
+from calsync.core.parse import booking_from_api
+from calsync.core.settings import Settings
 
 JSON = dict[str, Any]
 _INVITEE_KINDS = (Kind.CREATED, Kind.CANCELED, Kind.NO_SHOW_CREATED, Kind.NO_SHOW_DELETED)
 
 
-def verify_booking(booking: Booking, env: Mapping[str, str]) -> Booking:
+def verify_booking(booking: Booking, settings: Settings) -> Booking:
     """The booking as the Calendly API knows it; VerificationError if Calendly does not.
 
     What the delivery keeps: its `created_at` (it orders deliveries, lifecycle.merge) and its
@@ -40,26 +42,20 @@ def verify_booking(booking: Booking, env: Mapping[str, str]) -> Booking:
     """
     if booking.kind not in _INVITEE_KINDS or not booking.event_uri:
         return booking
-    from calsync.calendly_cmds import open_client
-
-    with open_client(env) as api:
+    with open_client(settings) as api:
         invitee = None
         if booking.invitee_uri:
             invitee = _fetch(api.get_invitee, booking.invitee_uri, "invitee")
         event = _fetch(api.get_scheduled_event, booking.event_uri, "scheduled event")
-    logs.protect_invitee(invitee)
+    redact.protect_invitee(invitee)
     if invitee is not None and _norm(invitee.get("event")) != _norm(event.get("uri")):
         raise VerificationError(
             f"the invitee {booking.invitee_uri} belongs to another scheduled event than "
             f"{booking.event_uri} in the Calendly API; refusing the payload"
         )
     kind = effective_kind(booking.kind, invitee, event)
-    verified = parse_booking(webhook_body(kind.value, stamp(booking.created_at), event, invitee))
-    return replace(
-        verified,
-        event_name=booking.event_name,
-        created_at=booking.created_at or verified.created_at,
-    )
+    verified = booking_from_api(kind, booking.created_at, event, invitee)
+    return replace(verified, event_name=booking.event_name)
 
 
 def effective_kind(delivered: Kind, invitee: JSON | None, event: JSON) -> Kind:
@@ -71,14 +67,6 @@ def effective_kind(delivered: Kind, invitee: JSON | None, event: JSON) -> Kind:
         return Kind.NO_SHOW_CREATED if marked else Kind.NO_SHOW_DELETED
     status = (invitee if invitee is not None else event).get("status")
     return Kind.CANCELED if status == "canceled" else Kind.CREATED
-
-
-def webhook_body(event_name: str, created_at: str, event: JSON, invitee: JSON | None) -> JSON:
-    """A webhook-shaped body from API resources, so parse_booking() does all field checking."""
-    payload: JSON = {k: v for k, v in (invitee or {}).items() if k != "scheduled_event"}
-    payload["scheduled_event"] = event
-    payload["event"] = event.get("uri")
-    return {"event": event_name, "created_at": created_at, "payload": payload}
 
 
 def _fetch(get: Callable[[str], JSON], uri: str, what: str) -> JSON:

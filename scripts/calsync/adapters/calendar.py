@@ -7,6 +7,7 @@ the exceptions below. Every other failure is a CalSyncError raised by the backen
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 
@@ -16,6 +17,14 @@ class Conflict(Exception):
 
 class Missing(Exception):
     """The event is not there (404) or already deleted (410)."""
+
+
+@dataclass(frozen=True)
+class Call:
+    verb: str  # get | insert | patch | delete
+    calendar_id: str
+    event_id: str = ""  # not for insert: the id is in the body
+    body: dict[str, Any] = field(default_factory=dict)
 
 
 class Calendar(Protocol):

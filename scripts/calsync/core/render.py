@@ -14,13 +14,15 @@ import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
-from calsync.booking import Booking, ScheduledEvent
-from calsync.team_map import Display
+from calsync.core.booking import Booking, ScheduledEvent
+from calsync.core.team_map import Display
 
 MANAGED_NOTE = "Managed by calendly-gcal from Calendly: changes made here are overwritten."
 # Location types whose `location` text is the invitee's own data (phone number, address).
-_INVITEE_LOCATIONS = {"outbound_call": "Phone call (the number is in Calendly)",
-                      "ask_invitee": "Location given by the invitee (see Calendly)"}  # fmt: skip
+_INVITEE_LOCATIONS = {
+    "outbound_call": "Phone call (the number is in Calendly)",
+    "ask_invitee": "Location given by the invitee (see Calendly)",
+}
 _MOVED = "Rescheduled from: "
 _NO_SHOW_PREFIX = re.compile(r"^\[(No-show|\d+ no-shows)\] ")
 

@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from calsync.errors import InputError
+from calsync.core.errors import InputError
 
 # Calendly API URIs exactly as Calendly writes them (the event id is a hash of the string, so
 # no other spelling is accepted): api.calendly.com, or loopback for local test servers.

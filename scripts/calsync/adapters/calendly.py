@@ -1,6 +1,6 @@
 """Thin Calendly API v2 client: one method per API verb, no business rules.
 
-Failures become one :mod:`calsync.errors` line (HTTP status, Calendly's title/message; never the
+Failures become one :mod:`calsync.core.errors` line (HTTP status, Calendly's title/message; never the
 token or a body). A URI argument, often from a webhook payload, is used only on the configured API
 origin and only for its UUIDs: the path is rebuilt, so a payload cannot choose what we fetch.
 """
@@ -17,7 +17,7 @@ from requests.adapters import HTTPAdapter
 from requests.exceptions import ChunkedEncodingError, RetryError
 from urllib3.util.retry import Retry
 
-from calsync.errors import (
+from calsync.core.errors import (
     CalSyncError,
     ConfigError,
     InputError,

@@ -21,8 +21,8 @@ from typing import Any
 
 import icalendar
 
-from calsync.backend import Conflict, Missing
-from calsync.errors import ConfigError
+from calsync.adapters.calendar import Conflict, Missing
+from calsync.core.errors import ConfigError
 
 PRODID = "-//calendly-gcal//team calendars//EN"
 _TEXT = {"summary": "SUMMARY", "description": "DESCRIPTION", "location": "LOCATION"}
@@ -84,13 +84,16 @@ class IcsCalendar:
         events = {}
         for vevent in cal.walk("VEVENT"):
             if "UID" not in vevent or "X-CALSYNC-CALENDAR" not in vevent:
-                raise ConfigError(f"{self.path}: holds events this tool did not write; give the "
-                                  "ics backend a file of its own")  # fmt: skip
+                raise ConfigError(
+                    f"{self.path}: holds events this tool did not write; give the "
+                    "ics backend a file of its own"
+                )
             try:
                 event = _from_vevent(vevent)
             except (ValueError, TypeError):
-                raise ConfigError(f"{self.path}: event {str(vevent['UID'])[:60]!r} is damaged "
-                                  "(edited by hand?)") from None  # fmt: skip
+                raise ConfigError(
+                    f"{self.path}: event {str(vevent['UID'])[:60]!r} is damaged (edited by hand?)"
+                ) from None
             events[(event.pop("_calendar"), event["id"])] = event
         return events
 
@@ -170,9 +173,12 @@ def _to_vevent(calendar_id: str, event: dict[str, Any]) -> icalendar.Event:
 
 def _from_vevent(vevent: Any) -> dict[str, Any]:
     data = json.loads(str(vevent.get("x-calsync-data", "{}")))
-    event: dict[str, Any] = {**data, "id": str(vevent.get("uid")),
-                             "_calendar": str(vevent.get("x-calsync-calendar", "")),
-                             "sequence": int(vevent.get("sequence", 0))}  # fmt: skip
+    event: dict[str, Any] = {
+        **data,
+        "id": str(vevent.get("uid")),
+        "_calendar": str(vevent.get("x-calsync-calendar", "")),
+        "sequence": int(vevent.get("sequence", 0)),
+    }
     status = str(vevent.get("status", "CONFIRMED"))
     event["status"] = "cancelled" if status == "CANCELLED" else "confirmed"
     for key, prop in _TEXT.items():

@@ -1,6 +1,6 @@
 """The Calendly commands: `whoami` and `webhooks list|create|delete`. Wiring and wording only.
 
-Each command builds one CalendlyClient from CALENDLY_TOKEN and CALENDLY_API_URL. The token and a
+Each command opens one CalendlyClient (calsync.commands.calendly_api). The token and a
 signing key are registered as secrets (never printed), and so is the GitLab trigger token in a
 callback URL (`?token=...`): URLs are shown with it masked.
 
@@ -15,55 +15,38 @@ from __future__ import annotations
 import argparse
 import json
 import re
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from calsync import logs
-from calsync.calendly import AlreadyExists, CalendlyClient, NotFound
-from calsync.errors import ConfigError, InputError, TransientError
+from calsync.adapters.calendly import AlreadyExists, NotFound
+from calsync.commands.calendly_api import open_client, owner
+from calsync.core import redact
+from calsync.core.errors import ConfigError, InputError
 
 if TYPE_CHECKING:
-    from calsync.cli import Context
+    from calsync.commands.context import Context
 
 JSON = dict[str, Any]
 TOOL = "python scripts/calendly_gcal.py"
-NOT_SET = (
-    "CALENDLY_TOKEN is not set: create a personal access token in Calendly > Integrations > "
-    "API & Webhooks"
-)
 _UUID = re.compile(r"[A-Za-z0-9_-]{1,100}")
 _TRUE = ("y", "yes")
 
 
-def api_base(env: Mapping[str, str]) -> str:
-    from calsync.cli import DEFAULT_API
-
-    return (env.get("CALENDLY_API_URL", "").strip() or DEFAULT_API).rstrip("/")
-
-
-def open_client(
-    env: Mapping[str, str], *, timeout: float = 10.0, retries: int = 4
-) -> CalendlyClient:
-    """The Calendly client of CALENDLY_TOKEN on CALENDLY_API_URL (default api.calendly.com)."""
-    token = env.get("CALENDLY_TOKEN", "").strip()
-    if not token:
-        raise ConfigError(NOT_SET)
-    logs.protect([token])
-    return CalendlyClient(token=token, base_url=api_base(env), timeout=timeout, retries=retries)
-
-
 def whoami(_args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
-    with open_client(ctx.env) as api:
+    with open_client(ctx.settings) as api:
         user, organization = owner(api)
     ctx.say(f"user:         {user}")
     ctx.say(f"organization: {organization}")
-    return {"action": "whoami", "reason": "CALENDLY_TOKEN works", "user": user,
-            "organization": organization}  # fmt: skip
+    return {
+        "action": "whoami",
+        "reason": "CALENDLY_TOKEN works",
+        "user": user,
+        "organization": organization,
+    }
 
 
 def webhooks_list(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
-    with open_client(ctx.env) as api:
+    with open_client(ctx.settings) as api:
         user, organization = owner(api)
         subs = api.list_webhooks(**_where(args.scope, organization, user))
     for sub in subs:
@@ -74,19 +57,25 @@ def webhooks_list(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         for line in _table(subs):
             ctx.say(line)
     else:
-        ctx.say(f"no {args.scope} webhook subscriptions; add one with: {TOOL} webhooks create "
-                "--url URL")  # fmt: skip
-    return {"action": "listed", "reason": f"{len(subs)} {args.scope} webhook subscription(s)",
-            "scope": args.scope, "organization": organization, "count": len(subs),
-            "subscriptions": [_summary(s) for s in subs]}  # fmt: skip
+        ctx.say(
+            f"no {args.scope} webhook subscriptions; add one with: {TOOL} webhooks create --url URL"
+        )
+    return {
+        "action": "listed",
+        "reason": f"{len(subs)} {args.scope} webhook subscription(s)",
+        "scope": args.scope,
+        "organization": organization,
+        "count": len(subs),
+        "subscriptions": [_summary(s) for s in subs],
+    }
 
 
 def webhooks_create(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     events = list(dict.fromkeys(args.events))
-    key = args.signing_key or ctx.env.get("CALENDLY_SIGNING_KEY", "").strip() or None
-    logs.protect([key] if key else [])
+    key = ctx.settings.calendly_signing_key or None
+    redact.protect([key] if key else [])
     _protect_url(args.url)
-    with open_client(ctx.env) as api:
+    with open_client(ctx.settings) as api:
         user, organization = owner(api)
         where = _where(args.scope, organization, user)
         found = _same_url(api.list_webhooks(**where), args.url)
@@ -105,12 +94,15 @@ def webhooks_create(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
                     ) from None
             else:
                 ctx.say(f"created: {_line(sub)}")
-                return {"action": "created", "reason": "webhook subscription created",
-                        "subscription": _summary(sub)}  # fmt: skip
+                return {
+                    "action": "created",
+                    "reason": "webhook subscription created",
+                    "subscription": _summary(sub),
+                }
     return _existing(found, events, ctx, raced=raced)
 
 
-def _existing(sub: JSON, events: list[str], ctx: Context, *, raced: bool) -> dict[str, Any]:  # fmt: skip
+def _existing(sub: JSON, events: list[str], ctx: Context, *, raced: bool) -> dict[str, Any]:
     """The subscription Calendly already has for this URL: fine, or the fix to apply."""
     ctx.report["subscription"] = _summary(sub)
     uuid = str(sub.get("uri", "")).rstrip("/").rsplit("/", 1)[-1]
@@ -129,17 +121,22 @@ def _existing(sub: JSON, events: list[str], ctx: Context, *, raced: bool) -> dic
         )
     why = "created concurrently (Calendly answered 409)" if raced else "nothing created"
     ctx.say(f"exists: {_line(sub)} ({why})")
-    return {"action": "exists", "reason": f"an active subscription with these events exists; {why}",
-            "subscription": _summary(sub)}  # fmt: skip
+    return {
+        "action": "exists",
+        "reason": f"an active subscription with these events exists; {why}",
+        "subscription": _summary(sub),
+    }
 
 
 def webhooks_delete(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
-    with open_client(ctx.env) as api:
-        uri = _subscription_uri(args.subscription, api_base(ctx.env))
+    with open_client(ctx.settings) as api:
+        uri = _subscription_uri(args.subscription, ctx.settings.calendly_api_url)
         if not args.yes:
             if not ctx.stdin.isatty():
-                raise InputError(f"refusing to delete {uri} without confirmation: stdin is not "
-                                 "interactive; pass --yes")  # fmt: skip
+                raise InputError(
+                    f"refusing to delete {uri} without confirmation: stdin is not "
+                    "interactive; pass --yes"
+                )
             print(f"Delete {uri}? [y/N] ", end="", file=ctx.stderr, flush=True)
             if ctx.stdin.readline().strip().lower() not in _TRUE:
                 ctx.say(f"kept: {uri}")
@@ -147,8 +144,9 @@ def webhooks_delete(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         try:
             api.delete_webhook(uri)
         except NotFound:
-            raise InputError(f"webhook subscription {uri} not found: nothing deleted (see: {TOOL} "
-                             "webhooks list)") from None  # fmt: skip
+            raise InputError(
+                f"webhook subscription {uri} not found: nothing deleted (see: {TOOL} webhooks list)"
+            ) from None
     ctx.say(f"deleted: {uri}")
     return {"action": "deleted", "reason": "webhook subscription deleted", "subscription": uri}
 
@@ -156,18 +154,8 @@ def webhooks_delete(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def owner(api: CalendlyClient) -> tuple[str, str]:
-    """(user URI, current organization URI) of the token."""
-    me = api.me()
-    user, organization = me.get("uri"), me.get("current_organization")
-    if not isinstance(user, str) or not isinstance(organization, str) or not organization:
-        raise TransientError("Calendly API answered GET /users/me without uri and organization")
-    return user, organization
-
-
 def _where(scope: str, organization: str, user: str) -> dict[str, Any]:
-    return {"organization": organization, "scope": scope,
-            "user": user if scope == "user" else None}  # fmt: skip
+    return {"organization": organization, "scope": scope, "user": user if scope == "user" else None}
 
 
 def _same_url(subs: list[JSON], url: str) -> JSON | None:
@@ -182,13 +170,15 @@ def _subscription_uri(value: str, base: str) -> str:
     prefix = f"{base}/webhook_subscriptions/"
     if value.startswith(prefix) and _UUID.fullmatch(value[len(prefix) :].rstrip("/")):
         return value.rstrip("/")
-    raise InputError(f"{value[:200]!r} is neither a UUID nor a webhook subscription URI of the "
-                     f"configured Calendly API ({base})")  # fmt: skip
+    raise InputError(
+        f"{value[:200]!r} is neither a UUID nor a webhook subscription URI of the "
+        f"configured Calendly API ({base})"
+    )
 
 
 def _protect_url(url: str) -> None:
     """A trigger token in a callback URL is a secret: never show it anywhere."""
-    logs.protect(v for k, v in parse_qsl(urlsplit(url).query) if k.lower() == "token")
+    redact.protect(v for k, v in parse_qsl(urlsplit(url).query) if k.lower() == "token")
 
 
 def show_url(url: Any) -> str:
@@ -204,9 +194,14 @@ def show_url(url: Any) -> str:
 
 
 def _summary(sub: JSON) -> JSON:
-    return {"uri": sub.get("uri"), "url": show_url(sub.get("callback_url")),
-            "events": sub.get("events"), "scope": sub.get("scope"), "state": sub.get("state"),
-            "created_at": sub.get("created_at")}  # fmt: skip
+    return {
+        "uri": sub.get("uri"),
+        "url": show_url(sub.get("callback_url")),
+        "events": sub.get("events"),
+        "scope": sub.get("scope"),
+        "state": sub.get("state"),
+        "created_at": sub.get("created_at"),
+    }
 
 
 def _line(sub: JSON) -> str:
@@ -221,14 +216,16 @@ def _table(subs: list[JSON]) -> list[str]:
     rows = [("UUID", "URL", "EVENTS", "SCOPE", "STATE", "CREATED")]
     for sub in subs:
         created = str(sub.get("created_at") or "")[:16].replace("T", " ")
-        rows.append((
-            str(sub.get("uri", "")).rstrip("/").rsplit("/", 1)[-1],
-            show_url(sub.get("callback_url")),
-            ",".join(str(e) for e in sub.get("events") or []),
-            str(sub.get("scope", "")),
-            str(sub.get("state", "")),
-            created,
-        ))  # fmt: skip
+        rows.append(
+            (
+                str(sub.get("uri", "")).rstrip("/").rsplit("/", 1)[-1],
+                show_url(sub.get("callback_url")),
+                ",".join(str(e) for e in sub.get("events") or []),
+                str(sub.get("scope", "")),
+                str(sub.get("state", "")),
+                created,
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return [
         "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows

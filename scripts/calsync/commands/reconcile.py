@@ -23,35 +23,36 @@ from __future__ import annotations
 
 import argparse
 import logging
-import re
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from calsync import logs
-from calsync.backend import Conflict, Missing
-from calsync.booking import Booking, Kind, parse_booking
-from calsync.calendly import CalendlyClient
-from calsync.calendly_cmds import open_client, owner
-from calsync.commands import config_path, dry_run
-from calsync.decide import Action, Decision, decide
-from calsync.errors import CalSyncError, ConfigError, ExitCode, InputError, TransientError
-from calsync.lifecycle import Op, Plan, plan, stamp
-from calsync.render import rfc3339
-from calsync.team_map import TeamMap, load_team_map
-from calsync.verify import effective_kind, webhook_body
+from calsync.adapters.calendar import Call, Conflict, Missing
+from calsync.adapters.calendly import CalendlyClient
+from calsync.adapters.files import load_team_map
+from calsync.commands.calendly_api import open_client, owner
+from calsync.commands.context import Context
+from calsync.commands.executor import calls_for
+from calsync.commands.verify import effective_kind
+from calsync.core import redact
+from calsync.core.booking import Booking, Kind
+from calsync.core.decide import Action, Decision, decide
+from calsync.core.errors import CalSyncError, ConfigError, ExitCode, InputError, TransientError
+from calsync.core.fields import opt_time
+from calsync.core.lifecycle import Op, Plan, plan, stamp
+from calsync.core.parse import booking_from_api
+from calsync.core.render import rfc3339
+from calsync.core.team_map import TeamMap
+from calsync.core.window import parse_when
 
 if TYPE_CHECKING:
-    from calsync.cli import Context
-    from calsync.gbatch import Call, GoogleBatch
+    from calsync.adapters.google_batch import GoogleBatch
 
 log = logging.getLogger(__name__)
 JSON = dict[str, Any]
 COUNTS = ("created", "updated", "deleted", "unchanged", "skipped", "errors")
 MAX_DRIFT = 200  # drift entries kept in the report (the counts are always complete)
 _ATTEMPTS = 4
-_RELATIVE = re.compile(r"([+-])(\d{1,5})([mhdw])")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 @dataclass
@@ -67,25 +68,14 @@ class Item:
     raced: str = ""
 
 
-def parse_when(text: str, now: datetime, what: str) -> datetime:
-    """An ISO date/time (UTC unless it says otherwise) or a relative -2d, -12h, +90d, +30m, -1w."""
-    value = text.strip()
-    if match := _RELATIVE.fullmatch(value):
-        delta = timedelta(**{_UNITS[match[3]]: int(match[2])})
-        return now - delta if match[1] == "-" else now + delta
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"{what}: expected an ISO date or time (2026-01-31, 2026-01-31T09:00Z) "
-                         f"or a relative time (-2d, -12h, +90d), got {value[:40]!r}") from None  # fmt: skip
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def command(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
-    backend = ctx.env.get("CALSYNC_BACKEND", "").strip() or "google"
+def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    settings = ctx.settings
+    backend = settings.backend
     if backend != "google":
-        raise ConfigError(f"reconcile supports the google backend only (CALSYNC_BACKEND={backend}"
-                          "); the .ics backend has no listing to compare with")  # fmt: skip
+        raise ConfigError(
+            f"reconcile supports the google backend only (CALSYNC_BACKEND={backend}"
+            "); the .ics backend has no listing to compare with"
+        )
     now = datetime.now(UTC)
     since, until = (
         parse_when(args.since, now, "--since"),
@@ -93,23 +83,32 @@ def command(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     )
     if until <= since:
         raise InputError(f"--until ({stamp(until)}) must be after --since ({stamp(since)})")
-    team_map = load_team_map(config_path(args, ctx.env))
-    logs.allow(cid for _, cid in team_map.calendars())
-    dry = dry_run(args, ctx.env)
+    team_map = load_team_map(settings.config_path)
+    redact.allow(cid for _, cid in team_map.calendars())
+    dry = settings.dry_run
     ctx.report.update(since=stamp(since), until=stamp(until), dry_run=dry, verified=True)
-    with open_client(ctx.env, timeout=args.timeout) as api:
+    with open_client(settings, timeout=settings.timeout) as api:
         _, organization = owner(api)
-        listing = api.list_scheduled_events(organization=organization,
-                                            min_start_time=stamp(since), max_start_time=stamp(until))  # fmt: skip
+        listing = api.list_scheduled_events(
+            organization=organization, min_start_time=stamp(since), max_start_time=stamp(until)
+        )
         items = [route(Item(event), team_map, api) for event in listing]
         ctx.report["calendly_requests"] = api.request_count
     if any(_routed(it) for it in items):
-        from calsync.gbatch import GoogleBatch, batch_uri
-        from calsync.gcal import build_calendar
+        # imported here: the Google client loads only when some event is a team's
+        from calsync.adapters.google import build_calendar
+        from calsync.adapters.google_batch import GoogleBatch, batch_uri
 
-        cal = build_calendar(ctx.env, timeout=args.timeout, num_retries=args.retries)
+        cal = build_calendar(
+            credentials=settings.google_credentials,
+            delegated_user=settings.google_delegated_user,
+            endpoint=settings.google_api_endpoint,
+            timeout=settings.timeout,
+            num_retries=settings.retries,
+        )
+        uri = batch_uri(settings.google_api_endpoint, settings.google_batch_uri)
         try:
-            batch = GoogleBatch(cal, batch_uri(ctx.env, args.batch_uri), num_retries=args.retries)
+            batch = GoogleBatch(cal, uri, num_retries=settings.retries)
             reconcile(items, batch, time_min=rfc3339(since), time_max=rfc3339(until), dry_run=dry)
             ctx.report["google_requests"] = batch.http_requests
         finally:
@@ -129,7 +128,7 @@ def route(item: Item, team_map: TeamMap, api: CalendlyClient) -> Item:
             invitees = api.list_invitees(uri)
             active = [i for i in invitees if i.get("status") == "active"]
             invitee = (active or invitees)[-1] if invitees else None
-            logs.protect_invitee(invitee)
+            redact.protect_invitee(invitee)
             item.booking = _booking(item.event, invitee)
     except InputError as err:
         item.error = InputError(f"{uri}: {err}")
@@ -137,17 +136,15 @@ def route(item: Item, team_map: TeamMap, api: CalendlyClient) -> Item:
 
 
 def _booking(event: JSON, invitee: JSON | None) -> Booking:
+    """The meeting as the API has it; its `updated_at` orders it among webhook deliveries."""
     kind = effective_kind(Kind.CREATED, invitee, event)
-    return parse_booking(
-        webhook_body(kind.value, str(event.get("updated_at") or ""), event, invitee)
-    )
+    return booking_from_api(kind, opt_time(event, "updated_at", "updated_at"), event, invitee)
 
 
-def reconcile(items: list[Item], batch: GoogleBatch, *, time_min: str, time_max: str,
-              dry_run: bool) -> None:  # fmt: skip
+def reconcile(
+    items: list[Item], batch: GoogleBatch, *, time_min: str, time_max: str, dry_run: bool
+) -> None:
     """Read each routed calendar once, plan every item, then write (unless dry_run)."""
-    from calsync.gbatch import Call
-
     work = [it for it in items if _routed(it)]
     listed: dict[str, dict[str, JSON]] = {}
     for cid in sorted({_decision(it).calendar_id for it in work}):
@@ -177,8 +174,6 @@ def reconcile(items: list[Item], batch: GoogleBatch, *, time_min: str, time_max:
 
 
 def _plan(item: Item, existing: JSON | None) -> None:
-    from calsync.gbatch import Call
-
     decision, booking = _decision(item), item.booking
     assert booking is not None
     step = plan(existing, booking, decision, verified=True)
@@ -187,22 +182,12 @@ def _plan(item: Item, existing: JSON | None) -> None:
         # with their id alone, so this would be rewritten on every run: leave them be.
         step = replace(step, op=Op.NOOP, reason="already removed from the calendar")
     item.step = step
-    cid, eid, body = decision.calendar_id, decision.event_id, step.body
-    item.calls = {
-        Op.INSERT: [Call("insert", cid, body={"id": eid, **body})],
-        Op.PATCH: [Call("patch", cid, eid, body)],
-        Op.DELETE: [Call("patch", cid, eid, body), Call("delete", cid, eid)],
-        Op.BURN: [Call("insert", cid, body={"id": eid, **body, "status": "confirmed"}),
-                  Call("delete", cid, eid)],
-        Op.NOOP: [],
-    }[step.op]  # fmt: skip
+    item.calls = calls_for(step, decision.calendar_id, decision.event_id)
 
 
 def _apply(items: list[Item], batch: GoogleBatch) -> None:
     """Send the writes: each item's next call, all items at once, round after round (a batch
     runs its calls in any order). A 409 or a vanished event: read again and plan again."""
-    from calsync.gbatch import Call
-
     for attempt in range(_ATTEMPTS):
         stale: list[Item] = []
         active = [it for it in items if it.calls]
@@ -223,8 +208,9 @@ def _apply(items: list[Item], batch: GoogleBatch) -> None:
             return
         if attempt == _ATTEMPTS - 1:
             for it in stale:
-                it.error = TransientError(f"event {_decision(it).event_id} kept changing while we "
-                                          "wrote it; rerun the job")  # fmt: skip
+                it.error = TransientError(
+                    f"event {_decision(it).event_id} kept changing while we wrote it; rerun the job"
+                )
             return
         fresh = batch.execute(
             [Call("get", _decision(it).calendar_id, _decision(it).event_id) for it in stale]
@@ -255,15 +241,24 @@ def _report(items: list[Item], ctx: Context, *, dry_run: bool) -> dict[str, Any]
     window = f"{ctx.report['since']} .. {ctx.report['until']}"
     ctx.say(f"{'dry run: ' if dry_run else ''}{len(items)} scheduled events in {window}: {summary}")
     for entry in drift[:MAX_DRIFT]:
-        ctx.say(f"  {entry['action']} {entry['event_id'] or '-'} on {entry['calendar_id'] or '-'}: "
-                f"{entry['reason']} [{entry['calendly_event']}]")  # fmt: skip
-    ctx.report.update(action="reconciled", scheduled_events=len(items), counts=counts,
-                      drift=drift[:MAX_DRIFT], drift_truncated=max(0, len(drift) - MAX_DRIFT),
-                      reason=f"{'dry run: ' if dry_run else ''}{summary}")  # fmt: skip
+        ctx.say(
+            f"  {entry['action']} {entry['event_id'] or '-'} on {entry['calendar_id'] or '-'}: "
+            f"{entry['reason']} [{entry['calendly_event']}]"
+        )
+    ctx.report.update(
+        action="reconciled",
+        scheduled_events=len(items),
+        counts=counts,
+        drift=drift[:MAX_DRIFT],
+        drift_truncated=max(0, len(drift) - MAX_DRIFT),
+        reason=f"{'dry run: ' if dry_run else ''}{summary}",
+    )
     failed = [it.error for it in items if it.error is not None]
     if failed:
-        err = CalSyncError(f"{len(failed)} of {len(items)} scheduled events could not be "
-                           f"reconciled (first: {failed[0]}); the report lists them")  # fmt: skip
+        err = CalSyncError(
+            f"{len(failed)} of {len(items)} scheduled events could not be "
+            f"reconciled (first: {failed[0]}); the report lists them"
+        )
         transient = any(e.exit_code is ExitCode.TRANSIENT for e in failed)
         err.exit_code = ExitCode.TRANSIENT if transient else ExitCode.BAD_INPUT
         raise err
@@ -272,10 +267,14 @@ def _report(items: list[Item], ctx: Context, *, dry_run: bool) -> dict[str, Any]
 
 def _entry(item: Item, action: str, reason: str) -> JSON:
     decision = item.decision
-    return {"action": action, "calendly_event": str(item.event.get("uri", "")),
-            "team": decision.team if decision else "",
-            "calendar_id": decision.calendar_id if decision else "",
-            "event_id": decision.event_id if decision else "", "reason": reason}  # fmt: skip
+    return {
+        "action": action,
+        "calendly_event": str(item.event.get("uri", "")),
+        "team": decision.team if decision else "",
+        "calendar_id": decision.calendar_id if decision else "",
+        "event_id": decision.event_id if decision else "",
+        "reason": reason,
+    }
 
 
 def _as_error(answer: Exception) -> CalSyncError:

@@ -1,4 +1,4 @@
-"""Parse a Calendly webhook body (a dict) into a typed, frozen Booking.
+"""Parse a Calendly webhook body, or Calendly API resources, into a typed, frozen Booking.
 
 Tolerant by design: unknown fields and unknown event names never fail; a field is only
 required when the decision needs it, and then the error names it by its dotted path.
@@ -8,13 +8,12 @@ Personal data (invitee name, answers) is carried but never shown in errors.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
 from typing import Any
 
-from calsync.errors import InputError
-from calsync.fields import (
+from calsync.core.booking import Booking, Host, Kind, Location, ScheduledEvent
+from calsync.core.errors import InputError
+from calsync.core.fields import (
     WORD,
     opt_bool,
     opt_int,
@@ -28,67 +27,6 @@ from calsync.fields import (
 )
 
 _INVITEE_URI = re.compile(r"^(?P<event>.+/scheduled_events/[^/]+)/invitees/[^/]+$")
-
-
-class Kind(Enum):
-    """The webhook events we know; anything else is OTHER (skipped, never an error)."""
-
-    CREATED = "invitee.created"
-    CANCELED = "invitee.canceled"
-    NO_SHOW_CREATED = "invitee_no_show.created"
-    NO_SHOW_DELETED = "invitee_no_show.deleted"
-    ROUTING_FORM = "routing_form_submission.created"
-    OTHER = "other"
-
-
-@dataclass(frozen=True)
-class Host:
-    user_uri: str
-    email: str
-    name: str
-
-
-@dataclass(frozen=True)
-class Location:
-    type: str
-    location: str  # address, phone number or free text; may be personal data (outbound_call)
-    join_url: str
-
-
-@dataclass(frozen=True)
-class ScheduledEvent:
-    uri: str
-    name: str
-    status: str  # active | canceled
-    start: datetime  # aware, UTC
-    end: datetime
-    event_type: str
-    location: Location | None
-    hosts: tuple[Host, ...]
-    active_invitees: int | None  # invitees_counter.active at delivery time
-    invitee_limit: int | None  # invitees_counter.limit: > 1 means a group event
-
-    @property
-    def is_group(self) -> bool:
-        return (self.invitee_limit or 1) > 1
-
-
-@dataclass(frozen=True)
-class Booking:
-    """One webhook delivery, reduced to what the sync needs."""
-
-    kind: Kind
-    event_name: str  # the webhook's "event" string as received ("" if absent)
-    created_at: datetime | None  # when Calendly says this happened; orders deliveries
-    invitee_uri: str
-    event_uri: str  # scheduled event URI ("" if the payload cannot tell)
-    scheduled_event: ScheduledEvent | None  # absent in older payloads
-    rescheduled: bool
-    old_invitee: str
-    new_invitee: str
-    no_show: bool  # the invitee is marked as a no-show (after this delivery)
-    invitee_name: str  # personal data: rendered only if the team map asks
-    answers: tuple[tuple[str, str], ...]  # personal data: rendered only if the team map asks
 
 
 def parse_booking(body: Any) -> Booking:
@@ -186,10 +124,19 @@ def _check_same_meeting(payload: dict[str, Any], invitee_uri: str, event_uri: st
 
 def _bare(kind: Kind, event_name: str, created_at: datetime | None) -> Booking:
     return Booking(
-        kind=kind, event_name=event_name, created_at=created_at, invitee_uri="", event_uri="",
-        scheduled_event=None, rescheduled=False, old_invitee="", new_invitee="", no_show=False,
-        invitee_name="", answers=(),
-    )  # fmt: skip
+        kind=kind,
+        event_name=event_name,
+        created_at=created_at,
+        invitee_uri="",
+        event_uri="",
+        scheduled_event=None,
+        rescheduled=False,
+        old_invitee="",
+        new_invitee="",
+        no_show=False,
+        invitee_name="",
+        answers=(),
+    )
 
 
 def _fallback_time(payload: dict[str, Any], kind: Kind, p: str) -> datetime | None:
@@ -277,6 +224,43 @@ def _answers(raw: Any, p: str) -> tuple[tuple[str, str], ...]:
     for i, item in enumerate(raw):
         if not isinstance(item, dict):
             raise InputError(f"{p}.{i}: expected an object, got {type_name(item)}")
-        out.append((opt_str(item, "question", f"{p}.{i}.question"),
-                    opt_str(item, "answer", f"{p}.{i}.answer")))  # fmt: skip
+        out.append(
+            (
+                opt_str(item, "question", f"{p}.{i}.question"),
+                opt_str(item, "answer", f"{p}.{i}.answer"),
+            )
+        )
     return tuple(out)
+
+
+def booking_from_api(
+    kind: Kind, created_at: datetime | None, event: dict[str, Any], invitee: dict[str, Any] | None
+) -> Booking:
+    """A Booking straight from the Calendly API's scheduled event (and invitee) resources.
+
+    `created_at` orders it among deliveries; without one, the invitee's own times stand in.
+    """
+    scheduled = _scheduled_event(event, "scheduled_event")
+    inv, p = invitee or {}, "invitee"
+    if created_at is None and inv:
+        created_at = _fallback_time(inv, kind, p)
+    if kind is Kind.NO_SHOW_CREATED:
+        no_show = True
+    elif kind is Kind.NO_SHOW_DELETED:
+        no_show = False
+    else:
+        no_show = isinstance(inv.get("no_show"), dict)
+    return Booking(
+        kind=kind,
+        event_name=kind.value,
+        created_at=created_at,
+        invitee_uri=opt_uri(inv, "uri", f"{p}.uri"),
+        event_uri=scheduled.uri,
+        scheduled_event=scheduled,
+        rescheduled=opt_bool(inv, "rescheduled", f"{p}.rescheduled"),
+        old_invitee=opt_uri(inv, "old_invitee", f"{p}.old_invitee"),
+        new_invitee=opt_uri(inv, "new_invitee", f"{p}.new_invitee"),
+        no_show=no_show,
+        invitee_name=opt_str(inv, "name", f"{p}.name"),
+        answers=_answers(inv.get("questions_and_answers"), f"{p}.questions_and_answers"),
+    )

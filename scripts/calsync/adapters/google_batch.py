@@ -18,8 +18,7 @@ import json
 import random
 import ssl
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import httplib2
@@ -27,8 +26,9 @@ from google.auth import exceptions as auth_errors
 from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
 
-from calsync.errors import CalSyncError, ConfigError, PermissionDenied, TransientError
-from calsync.gcal import GoogleCalendar
+from calsync.adapters.calendar import Call
+from calsync.adapters.google import GoogleCalendar
+from calsync.core.errors import CalSyncError, ConfigError, PermissionDenied, TransientError
 
 MAX_BATCH = 50  # the Calendar API's limit of calls per batch request
 DEFAULT_BATCH_URI = "https://www.googleapis.com/batch/calendar/v3"
@@ -45,19 +45,11 @@ _sleep = time.sleep  # the one seam tests replace
 Answer = dict[str, Any] | None | Exception
 
 
-@dataclass(frozen=True)
-class Call:
-    verb: str  # get | insert | patch | delete
-    calendar_id: str
-    event_id: str = ""  # not for insert: the id is in the body
-    body: dict[str, Any] = field(default_factory=dict)
-
-
-def batch_uri(env: Mapping[str, str], override: str | None = None) -> str:
-    """--batch-uri, else GOOGLE_CALENDAR_API_ENDPOINT's base + /batch/calendar/v3, else Google's."""
+def batch_uri(endpoint: str, override: str = "") -> str:
+    """--batch-uri, else the API endpoint's base + /batch/calendar/v3, else Google's."""
     if override:
         return override
-    endpoint = env.get("GOOGLE_CALENDAR_API_ENDPOINT", "").strip().rstrip("/")
+    endpoint = endpoint.strip().rstrip("/")
     if not endpoint:
         return DEFAULT_BATCH_URI
     return endpoint.removesuffix("/calendar/v3").rstrip("/") + "/batch/calendar/v3"
@@ -84,8 +76,14 @@ class GoogleBatch:
         """Every event overlapping [time_min, time_max), deleted ones too, following pages."""
         token = None
         while True:
-            request = self._events.list(calendarId=calendar_id, timeMin=time_min, timeMax=time_max,
-                                        showDeleted=True, maxResults=2500, pageToken=token)  # fmt: skip
+            request = self._events.list(
+                calendarId=calendar_id,
+                timeMin=time_min,
+                timeMax=time_max,
+                showDeleted=True,
+                maxResults=2500,
+                pageToken=token,
+            )
             self.http_requests += 1
             page = self._cal.run(request, calendar_id, "list")
             yield from page.get("items", [])
@@ -107,8 +105,10 @@ class GoogleBatch:
             if not todo:
                 break
         for i in todo:
-            answers[i] = TransientError(f"Google Calendar API kept failing after {self._retries} "
-                                        "retries of a batch request; rerun the job")  # fmt: skip
+            answers[i] = TransientError(
+                f"Google Calendar API kept failing after {self._retries} "
+                "retries of a batch request; rerun the job"
+            )
         return answers
 
     def _send(self, chunk: list[int], calls: Sequence[Call], answers: list[Answer]) -> list[int]:
@@ -137,13 +137,17 @@ class GoogleBatch:
                 return chunk
             failed: Exception = self._cal.translate(err, "(batch)", "batch")
             if not isinstance(failed, CalSyncError):  # e.g. 404: not a batch endpoint at all
-                failed = ConfigError(f"Google batch endpoint {self._uri} answered HTTP "
-                                     f"{err.resp.status}; check --batch-uri")  # fmt: skip
+                failed = ConfigError(
+                    f"Google batch endpoint {self._uri} answered HTTP "
+                    f"{err.resp.status}; check --batch-uri"
+                )
         except auth_errors.RefreshError as err:
             if getattr(err, "retryable", False):
                 return chunk
-            failed = PermissionDenied("Google token request refused; check the service account "
-                                      "key and, with delegation, GOOGLE_DELEGATED_USER")  # fmt: skip
+            failed = PermissionDenied(
+                "Google token request refused; check the service account "
+                "key and, with delegation, GOOGLE_DELEGATED_USER"
+            )
         except _TRANSPORT:
             return chunk  # some parts may have run: resending is safe (see the module doc)
         else:

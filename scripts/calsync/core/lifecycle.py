@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
-from calsync.booking import Booking, Kind
-from calsync.decide import Decision
-from calsync.render import event_fields, with_no_show, with_rescheduled
+from calsync.core.booking import Booking, Kind
+from calsync.core.decide import Decision
+from calsync.core.render import event_fields, with_no_show, with_rescheduled
 
 _FIELDS = ("summary", "description", "location", "start", "end")
 _STATE_KEYS = ("cg_at", "cg_meeting", "cg_active")
@@ -52,8 +52,11 @@ class State:
         return self.meeting == "active" and (self.active is None or self.active > 0)
 
     def props(self) -> dict[str, str]:
-        out = {"cg_at": self.at, "cg_meeting": self.meeting,
-               "cg_active": "" if self.active is None else str(self.active)}  # fmt: skip
+        out = {
+            "cg_at": self.at,
+            "cg_meeting": self.meeting,
+            "cg_active": "" if self.active is None else str(self.active),
+        }
         out.update({f"ns.{inv}": f"{int(flag)}@{at}" for inv, flag, at in self.no_shows})
         return out
 
@@ -67,9 +70,12 @@ class State:
             if key.startswith("ns.") and isinstance(value, str) and "@" in value:
                 flag, _, at = value.partition("@")
                 no_shows.append((key[3:], flag == "1", at))
-        return cls(at=props["cg_at"], meeting=props["cg_meeting"],
-                   active=int(active) if active.isdigit() else None,
-                   no_shows=tuple(sorted(no_shows)))  # fmt: skip
+        return cls(
+            at=props["cg_at"],
+            meeting=props["cg_meeting"],
+            active=int(active) if active.isdigit() else None,
+            no_shows=tuple(sorted(no_shows)),
+        )
 
 
 def stamp(moment: datetime | None) -> str:
@@ -141,9 +147,13 @@ def plan(
     deleted = existing is not None and existing.get("status") == "cancelled"
     if recorded is None:
         if deleted and not verified:
-            return Plan(Op.NOOP, "unchanged", "the calendar event was deleted and records no "
-                        "state; a deleted meeting is not brought back (set CALENDLY_TOKEN to "
-                        "verify with Calendly)")  # fmt: skip
+            return Plan(
+                Op.NOOP,
+                "unchanged",
+                "the calendar event was deleted and records no "
+                "state; a deleted meeting is not brought back (set CALENDLY_TOKEN to "
+                "verify with Calendly)",
+            )
         recorded = State()  # a live event without our state: take it over
     event = booking.scheduled_event
     group = event.is_group if event is not None else old_props.get("cg_group") == "1"
@@ -163,22 +173,41 @@ def plan(
     return _choose(existing, deleted, state, body, old_props, newer)
 
 
-def _choose(existing: dict[str, Any] | None, deleted: bool, state: State, body: dict[str, Any],
-            old_props: dict[str, Any], newer: bool) -> Plan:  # fmt: skip
+def _choose(
+    existing: dict[str, Any] | None,
+    deleted: bool,
+    state: State,
+    body: dict[str, Any],
+    old_props: dict[str, Any],
+    newer: bool,
+) -> Plan:
     if existing is None:
         if state.visible:
             return Plan(Op.INSERT, "created", "booked in Calendly", {**body, "status": "confirmed"})
-        return Plan(Op.BURN, "deleted", "canceled before its booking arrived; the event id is "
-                    "reserved so a late booking cannot bring it back", body)  # fmt: skip
+        return Plan(
+            Op.BURN,
+            "deleted",
+            "canceled before its booking arrived; the event id is "
+            "reserved so a late booking cannot bring it back",
+            body,
+        )
     same = _same(existing, body, old_props)
     if deleted:
         if state.visible:
-            return Plan(Op.PATCH, "created", "restored: the meeting is active again",
-                        {**body, "status": "confirmed"})  # fmt: skip
+            return Plan(
+                Op.PATCH,
+                "created",
+                "restored: the meeting is active again",
+                {**body, "status": "confirmed"},
+            )
         if same:
             return Plan(Op.NOOP, "unchanged", "already removed from the calendar")
-        return Plan(Op.PATCH, "unchanged", "already removed; recorded the newer state",
-                    {"extendedProperties": body["extendedProperties"]})  # fmt: skip
+        return Plan(
+            Op.PATCH,
+            "unchanged",
+            "already removed; recorded the newer state",
+            {"extendedProperties": body["extendedProperties"]},
+        )
     if not state.visible:
         why = "meeting canceled in Calendly" if state.meeting == "canceled" else "no active invitee"
         return Plan(Op.DELETE, "deleted", why, {"extendedProperties": body["extendedProperties"]})

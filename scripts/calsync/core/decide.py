@@ -7,9 +7,9 @@ import hashlib
 from dataclasses import dataclass, field
 from enum import Enum
 
-from calsync.booking import Booking, Kind, ScheduledEvent
-from calsync.errors import InputError
-from calsync.team_map import Display, Route, Team, TeamMap
+from calsync.core.booking import Booking, Kind, ScheduledEvent
+from calsync.core.errors import InputError
+from calsync.core.team_map import Display, Route, Team, TeamMap
 
 
 class Action(Enum):

@@ -11,12 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-from calsync.errors import ConfigError
+from calsync.core.errors import ConfigError
 
 MAX_CONFIG_BYTES = 512 * 1024
 _MAX_DEPTH = 12
@@ -67,26 +66,6 @@ class TeamMap:
         return [(t.key, t.calendar_id) for t in self.teams.values()]
 
 
-def load_team_map(path: Path) -> TeamMap:
-    """Read and validate the team map at `path`; raise ConfigError listing every problem."""
-    try:
-        if path.stat().st_size > MAX_CONFIG_BYTES:
-            why = f"larger than {MAX_CONFIG_BYTES // 1024} KiB (a team map is a few KB)"
-        else:
-            return parse_team_map(path.read_text(encoding="utf-8"), source=str(path))
-    except (OSError, UnicodeDecodeError) as err:
-        why = _UNREADABLE.get(type(err), f"cannot read the team map ({type(err).__name__})")
-    raise ConfigError(f"{path}: {why}", (f"(file): {why}",))
-
-
-_UNREADABLE = {
-    FileNotFoundError: "team map not found (pass --config PATH)",
-    IsADirectoryError: "is a directory, not a team map file",
-    PermissionError: "cannot read the team map (permission denied)",
-    UnicodeDecodeError: "cannot read the team map (not UTF-8 text)",
-}
-
-
 def parse_team_map(text: str, *, source: str = "team map") -> TeamMap:
     loader = None
     try:
@@ -94,8 +73,9 @@ def parse_team_map(text: str, *, source: str = "team map") -> TeamMap:
         node = loader.get_single_node()
         problems = _structure(node, "") if node is not None else []
         if problems:
-            raise ConfigError(f"{source}: invalid YAML: {problems[0].split(': ', 1)[1]}",
-                              tuple(problems))  # fmt: skip
+            raise ConfigError(
+                f"{source}: invalid YAML: {problems[0].split(': ', 1)[1]}", tuple(problems)
+            )
         data = loader.construct_document(node) if node is not None else None
     except (yaml.YAMLError, RecursionError) as err:
         mark = getattr(err, "problem_mark", None)
@@ -106,8 +86,9 @@ def parse_team_map(text: str, *, source: str = "team map") -> TeamMap:
         elif "'\\t'" in problem:
             problem += " (indent with spaces, not tabs)"
         path = ".".join(map(_seg, loader.path if loader else [])) or "(root)"
-        raise ConfigError(f"{source}: invalid YAML{where}: {problem}",
-                          (f"{path}: {problem}{where}",)) from None  # fmt: skip
+        raise ConfigError(
+            f"{source}: invalid YAML{where}: {problem}", (f"{path}: {problem}{where}",)
+        ) from None
     finally:
         if loader is not None:
             loader.dispose()
@@ -146,8 +127,9 @@ class _StrictLoader(yaml.SafeLoader):
         return node
 
 
-_PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "bool", "null", "float", "map",
-                                                    "seq")}  # fmt: skip
+_PLAIN_TAGS = {
+    f"tag:yaml.org,2002:{t}" for t in ("str", "int", "bool", "null", "float", "map", "seq")
+}
 
 
 def _structure(node: Any, path: str) -> list[str]:
@@ -165,14 +147,17 @@ def _structure(node: Any, path: str) -> list[str]:
     for key_node, value in node.value if isinstance(node, yaml.MappingNode) else ():
         line = key_node.start_mark.line + 1
         if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
-            problems.append(f"{here}: line {line}: a key must be plain text (no lists, "
-                            "mappings or '<<' merge keys)")  # fmt: skip
+            problems.append(
+                f"{here}: line {line}: a key must be plain text (no lists, "
+                "mappings or '<<' merge keys)"
+            )
             continue
         key = key_node.value
         where = f"{path}.{_seg(key)}" if path else _seg(key)
         if key in first:
-            problems.append(f"{where}: duplicate key {key!r} (line {line}; first on line "
-                            f"{first[key]})")  # fmt: skip
+            problems.append(
+                f"{where}: duplicate key {key!r} (line {line}; first on line {first[key]})"
+            )
         first.setdefault(key, line)
         problems += _structure(value, where)
     return problems
@@ -221,8 +206,10 @@ def _teams(raw: Any, problems: list[str]) -> dict[str, Team]:
         _unknown(spec, _TEAM_KEYS, p, problems)
         cal = spec.get("calendar_id")
         if not isinstance(cal, str) or not _CALENDAR_ID.match(cal):
-            problems.append(f"{p}.calendar_id: expected a Google calendar id like "
-                            f"c_xxx@group.calendar.google.com, got {_show(cal)}")  # fmt: skip
+            problems.append(
+                f"{p}.calendar_id: expected a Google calendar id like "
+                f"c_xxx@group.calendar.google.com, got {_show(cal)}"
+            )
         elif cal in calendars:
             problems.append(f"{p}.calendar_id: already used by team {calendars[cal]!r}")
         else:
@@ -232,8 +219,13 @@ def _teams(raw: Any, problems: list[str]) -> dict[str, Team]:
             problems.append(f"{p}.name: expected a non-empty string")
         members = _strings(spec, "members", p, problems, check=_EMAIL.match, what="an email")
         display = Display(**{k: _bool(spec, k, p, problems, Display.__dict__[k]) for k in _DISPLAY})
-        teams[key] = Team(key=key, name=str(name), calendar_id=str(cal),
-                          members=frozenset(m.lower() for m in members), display=display)  # fmt: skip
+        teams[key] = Team(
+            key=key,
+            name=str(name),
+            calendar_id=str(cal),
+            members=frozenset(m.lower() for m in members),
+            display=display,
+        )
     return teams
 
 
@@ -265,14 +257,27 @@ def _routes(raw: Any, teams: dict[str, Team], problems: list[str]) -> tuple[Rout
         member = _bool(spec, "host_is_member", p, problems, False)
         if member and isinstance(team, str) and team in teams and not teams[team].members:
             problems.append(f"{p}.host_is_member: team {team!r} has no members")
-        routes.append(Route(team=str(team), event_name_contains=tuple(names),
-                            event_type=tuple(types), host_is_member=member,
-                            hosts=frozenset(h.lower() for h in hosts)))  # fmt: skip
+        routes.append(
+            Route(
+                team=str(team),
+                event_name_contains=tuple(names),
+                event_type=tuple(types),
+                host_is_member=member,
+                hosts=frozenset(h.lower() for h in hosts),
+            )
+        )
     return tuple(routes)
 
 
-def _strings(spec: dict[str, Any], key: str, p: str, problems: list[str], *,
-             check: Callable[[str], Any], what: str) -> list[str]:  # fmt: skip
+def _strings(
+    spec: dict[str, Any],
+    key: str,
+    p: str,
+    problems: list[str],
+    *,
+    check: Callable[[str], Any],
+    what: str,
+) -> list[str]:
     if key not in spec:
         return []
     raw = spec[key]

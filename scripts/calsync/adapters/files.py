@@ -1,0 +1,77 @@
+"""Files and streams the commands read or write: the payload, the team map, the report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import IO
+
+from calsync.core.errors import ConfigError, InputError
+from calsync.core.payload import MAX_PAYLOAD_BYTES, RawPayload, check_size, decode
+from calsync.core.team_map import MAX_CONFIG_BYTES, TeamMap, parse_team_map
+
+
+def load_payload(*, arg: str | None, pasted: str, trigger: str, stdin: IO[str]) -> RawPayload:
+    """Read, decode and unwrap the payload from the first source that is set."""
+    if arg is not None:
+        if arg == "-":
+            return decode(_read_stream(stdin, "--payload -"), "--payload - (stdin)")
+        return decode(_read_file(Path(arg), "--payload"), "--payload file")
+    if pasted.strip():
+        if pasted.lstrip().startswith(("{", "[", '"')):
+            check_size(len(pasted.encode()), "CALENDLY_PAYLOAD")
+            return decode(pasted, "CALENDLY_PAYLOAD (raw JSON)")
+        path = Path(pasted.strip())
+        if not path.is_file():
+            raise InputError("CALENDLY_PAYLOAD: neither JSON (it must start with '{') nor a file")
+        return decode(_read_file(path, "CALENDLY_PAYLOAD"), "CALENDLY_PAYLOAD (file)")
+    if trigger.strip():
+        return decode(_read_file(Path(trigger.strip()), "TRIGGER_PAYLOAD"), "TRIGGER_PAYLOAD")
+    raise InputError(
+        "no payload: pass --payload PATH|-, or paste the Calendly webhook JSON into "
+        "CALENDLY_PAYLOAD, or trigger the pipeline so GitLab sets TRIGGER_PAYLOAD"
+    )
+
+
+def _read_file(path: Path, what: str) -> str:
+    try:
+        size = path.stat().st_size
+        check_size(size, what)
+        with path.open(encoding="utf-8") as fh:
+            return _read_stream(fh, what)
+    except FileNotFoundError:
+        raise InputError(f"{what}: file not found") from None
+    except IsADirectoryError:
+        raise InputError(f"{what}: is a directory, not a file") from None
+    except PermissionError:
+        raise InputError(f"{what}: file is not readable") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{what}: not UTF-8 text") from None
+
+
+def _read_stream(stream: IO[str], what: str) -> str:
+    try:
+        text = stream.read(MAX_PAYLOAD_BYTES + 1)
+    except UnicodeDecodeError:
+        raise InputError(f"{what}: not UTF-8 text") from None
+    check_size(len(text.encode()), what)
+    return text
+
+
+def load_team_map(path: Path) -> TeamMap:
+    """Read and validate the team map at `path`; raise ConfigError listing every problem."""
+    try:
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            why = f"larger than {MAX_CONFIG_BYTES // 1024} KiB (a team map is a few KB)"
+        else:
+            return parse_team_map(path.read_text(encoding="utf-8"), source=str(path))
+    except (OSError, UnicodeDecodeError) as err:
+        why = _UNREADABLE.get(type(err), f"cannot read the team map ({type(err).__name__})")
+    raise ConfigError(f"{path}: {why}", (f"(file): {why}",))
+
+
+_UNREADABLE = {
+    FileNotFoundError: "team map not found (pass --config PATH)",
+    IsADirectoryError: "is a directory, not a team map file",
+    PermissionError: "cannot read the team map (permission denied)",
+    UnicodeDecodeError: "cannot read the team map (not UTF-8 text)",
+}

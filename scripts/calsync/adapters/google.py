@@ -1,0 +1,216 @@
+"""Thin Google Calendar adapter: the API verbs, HTTP errors mapped to our errors. No rules.
+
+Imported only when a booking really needs Google (the client costs ~0.2 s to import).
+Retries: `execute(num_retries=N)` retries 5xx, 429, rate-limit 403s and dropped connections
+with exponential backoff; the token endpoint is retried by google-auth.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import ssl
+from collections.abc import Iterator
+from typing import Any
+
+import google_auth_httplib2
+import httplib2
+from google.auth import exceptions as auth_errors
+from googleapiclient.discovery import build
+from googleapiclient.errors import HttpError
+
+from calsync.adapters.calendar import Conflict, Missing
+from calsync.adapters.google_auth import load_credentials, skip_boundary_lookup
+from calsync.core.errors import CalSyncError, ConfigError, PermissionDenied, TransientError
+
+log = logging.getLogger(__name__)
+MAX_RETRY_AFTER = 60.0  # seconds; a longer wait is better spent failing and being rerun
+_RATE = {"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded", "dailyLimitExceeded"}
+_DENIED = {
+    "forbidden",
+    "forbiddenForServiceAccounts",
+    "insufficientPermissions",
+    "requiredAccessLevel",
+    "accessNotConfigured",
+    "authError",
+}
+
+
+class GoogleCalendar:
+    """The Calendar API v3 events verbs over an authorized httplib2 client."""
+
+    def __init__(
+        self, service: Any, *, num_retries: int = 5, who: str = "the service account"
+    ) -> None:
+        self._service = service
+        self._events = service.events()
+        self._retries = num_retries
+        self._who = who  # the account to share calendars with, named in permission errors
+
+    @property
+    def service(self) -> Any:
+        """The discovery client, for batch requests (calsync.adapters.google_batch)."""
+        return self._service
+
+    def close(self) -> None:
+        """Close the pooled HTTP connections."""
+        self._service.close()
+
+    def get(self, calendar_id: str, event_id: str) -> dict[str, Any] | None:
+        try:
+            req = self._events.get(calendarId=calendar_id, eventId=event_id)
+            return dict(self.run(req, calendar_id, "get"))
+        except Missing:
+            return None
+
+    def insert(self, calendar_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        req = self._events.insert(calendarId=calendar_id, body=body, sendUpdates="none")
+        return dict(self.run(req, calendar_id, "insert"))
+
+    def patch(self, calendar_id: str, event_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        req = self._events.patch(
+            calendarId=calendar_id, eventId=event_id, body=body, sendUpdates="none"
+        )
+        return dict(self.run(req, calendar_id, "patch"))
+
+    def delete(self, calendar_id: str, event_id: str) -> None:
+        req = self._events.delete(calendarId=calendar_id, eventId=event_id, sendUpdates="none")
+        self.run(req, calendar_id, "delete")
+
+    def list(self, calendar_id: str, **params: Any) -> Iterator[dict[str, Any]]:
+        """Every event matching `params` (e.g. privateExtendedProperty), following pages."""
+        token = None
+        while True:
+            req = self._events.list(
+                calendarId=calendar_id, pageToken=token, maxResults=2500, **params
+            )
+            page = self.run(req, calendar_id, "list")
+            yield from page.get("items", [])
+            token = page.get("nextPageToken")
+            if not token:
+                return
+
+    def run(self, request: Any, calendar_id: str, verb: str) -> Any:
+        """Execute one request with retries; HTTP errors become ours (or Conflict/Missing)."""
+        honour_retry_after(request)
+        try:
+            return request.execute(num_retries=self._retries)
+        except HttpError as err:
+            raise self.translate(err, calendar_id, verb) from None
+        except auth_errors.RefreshError as err:
+            raise _refresh_error(err) from None
+        except (
+            TimeoutError,
+            auth_errors.TransportError,
+            httplib2.HttpLib2Error,
+            OSError,
+            ssl.SSLError,
+        ) as err:
+            raise TransientError(
+                f"Google Calendar API unreachable after {_retries(self._retries)} "
+                f"({type(err).__name__}); rerun the job"
+            ) from None
+
+    def translate(self, err: HttpError, calendar_id: str, verb: str) -> Exception:
+        """The exception an HTTP error stands for (raised by the caller)."""
+        status = int(err.resp.status)
+        reason, message = _error_reason(err)
+        if status == 409:
+            return Conflict(message)
+        if status == 404 and verb in ("insert", "list"):
+            return ConfigError(f"calendar {calendar_id} not found, or not shared with {self._who}")
+        if status in (404, 410):
+            return Missing(message)
+        if status == 401:
+            return PermissionDenied(
+                f"Google Calendar API 401 ({reason}): the credentials were "
+                "rejected; check GOOGLE_APPLICATION_CREDENTIALS"
+            )
+        if status == 403 and reason in _DENIED:
+            return PermissionDenied(
+                f"Google Calendar API 403 ({reason}) on calendar {calendar_id}: share it with "
+                f"{self._who} ('Make changes to events'), or set GOOGLE_DELEGATED_USER to a user "
+                "who can, with domain-wide delegation"
+            )
+        if status == 429 or status >= 500 or (status == 403 and reason in _RATE):
+            return TransientError(
+                f"Google Calendar API {status} ({reason}) after "
+                f"{_retries(self._retries)}; rerun the job"
+            )
+        return CalSyncError(f"Google Calendar API {status} ({reason}): {message[:200]}")
+
+
+class RetryAfterHttp(google_auth_httplib2.AuthorizedHttp):  # type: ignore[misc]
+    """AuthorizedHttp that remembers the last answer's Retry-After header (in seconds)."""
+
+    retry_after = 0.0
+
+    def request(self, uri: str, method: str = "GET", *args: Any, **kwargs: Any) -> Any:
+        resp, content = super().request(uri, method, *args, **kwargs)
+        try:
+            self.retry_after = min(float(resp.get("retry-after", 0)), MAX_RETRY_AFTER)
+        except ValueError:  # an HTTP date: fall back on the exponential backoff
+            self.retry_after = 0.0
+        return resp, content
+
+
+def honour_retry_after(request: Any) -> None:
+    """Make the client's backoff wait at least what the server asked for.
+
+    `execute(num_retries=n)` sleeps rand() * 2**n between tries and ignores Retry-After; the
+    sleep function it uses is the request's `_sleep` (set per request for this purpose).
+    """
+    http, sleep = request.http, request._sleep  # noqa: SLF001
+    if isinstance(http, RetryAfterHttp):
+        request._sleep = lambda seconds: sleep(max(seconds, http.retry_after))  # noqa: SLF001
+
+
+def _retries(n: int) -> str:
+    return f"{n} retry" if n == 1 else f"{n} retries"
+
+
+def _error_reason(err: HttpError) -> tuple[str, str]:
+    try:
+        data = json.loads(err.content.decode("utf-8", "replace"))["error"]
+        first = (data.get("errors") or [{}])[0]
+        return str(first.get("reason") or data.get("status") or "error"), str(data.get("message"))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return "error", f"HTTP {err.resp.status}"
+
+
+def _refresh_error(err: auth_errors.RefreshError) -> CalSyncError:
+    if getattr(err, "retryable", False):
+        return TransientError("Google token endpoint failed after retries; rerun the job")
+    detail = str(err.args[0]).split(":", 1)[0][:80] if err.args else "refused"
+    return PermissionDenied(
+        f"Google token request refused ({detail}); check the service "
+        "account key and, with delegation, GOOGLE_DELEGATED_USER"
+    )
+
+
+def build_calendar(
+    *,
+    credentials: str,
+    delegated_user: str,
+    endpoint: str,
+    timeout: float = 30.0,
+    num_retries: int = 5,
+) -> GoogleCalendar:
+    """A GoogleCalendar: credentials from the key file (or ADC), optional API endpoint override."""
+    creds, who = load_credentials(credentials, delegated_user)
+    endpoint = endpoint.strip().rstrip("/")
+    if endpoint:
+        skip_boundary_lookup(creds)
+        if not endpoint.endswith("/calendar/v3"):
+            endpoint += "/calendar/v3"
+    http = RetryAfterHttp(creds, http=httplib2.Http(timeout=timeout))
+    options = {"api_endpoint": endpoint + "/"} if endpoint else None
+    service = build(
+        "calendar",
+        "v3",
+        http=http,
+        cache_discovery=False,
+        static_discovery=True,
+        client_options=options,
+    )
+    return GoogleCalendar(service, num_retries=num_retries, who=who)

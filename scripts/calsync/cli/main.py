@@ -1,0 +1,89 @@
+"""Command line: parse flags, load Settings once, run one command, report once.
+
+This is the only place that turns errors into a stderr line and an exit code, and the only
+place that prints the JSON report that ends every run's stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import IO
+
+from calsync.cli import log_setup
+from calsync.cli.parser import parse_args
+from calsync.cli.settings import load_settings
+from calsync.commands.context import Context
+from calsync.core import redact
+from calsync.core.errors import CalSyncError, ConfigError, ExitCode
+from calsync.core.settings import Settings
+
+log = logging.getLogger("calsync")
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    stdin: IO[str] | None = None,
+    stdout: IO[str] | None = None,
+    stderr: IO[str] | None = None,
+) -> int:
+    """Run one command; return the exit code (0 done/skipped, 2 bad input, 1 transient)."""
+    ctx = Context(
+        settings=Settings(),
+        stdin=stdin or sys.stdin,
+        stdout=stdout or sys.stdout,
+        stderr=stderr or sys.stderr,
+    )
+    log_setup.setup(0, ctx.stderr)
+    redact.reset()
+    args: argparse.Namespace | None = None
+    try:
+        args = parse_args(sys.argv[1:] if argv is None else argv)
+        ctx.settings = load_settings(args, env)
+        redact.reset(ctx.settings.secrets)
+        log_setup.setup(args.verbose, ctx.stderr)
+        ctx.report["command"] = args.command + (
+            f" {args.webhooks_command}" if args.command == "webhooks" else ""
+        )
+        report = {**ctx.report, **args.func(args, ctx)}
+        code = ExitCode.OK
+    except CalSyncError as err:
+        code = err.exit_code
+        message = redact.redact(str(err))
+        print(f"error: {message}", file=ctx.stderr)
+        for problem in err.problems if isinstance(err, ConfigError) else ():
+            print(f"  {redact.redact(problem)}", file=ctx.stderr)
+        report = {**ctx.report, "action": "error", "reason": message}
+    except SystemExit:  # --help (argparse printed it); usage errors come as UsageError
+        code, report = ExitCode.OK, {**ctx.report, "action": "help", "reason": "usage shown"}
+    except KeyboardInterrupt:
+        print("error: interrupted", file=ctx.stderr)
+        code = ExitCode.TRANSIENT
+        report = {**ctx.report, "action": "error", "reason": "interrupted"}
+    except Exception as err:  # a bug: say so in one line, details only with -v
+        log.debug("unexpected error", exc_info=True)
+        name = type(err).__name__
+        print(f"error: internal error ({name}); rerun with -vv for details", file=ctx.stderr)
+        code = ExitCode.TRANSIENT
+        report = {**ctx.report, "action": "error", "reason": f"internal error ({name})"}
+    report["exit_code"] = int(code)
+    line = redact.redact(json.dumps(report, sort_keys=False, ensure_ascii=False))
+    report_file = getattr(args, "report_file", None) if args is not None else None
+    if report_file is not None:
+        _write_report(report_file, line, ctx)
+    print(line, file=ctx.stdout)
+    return int(code)
+
+
+def _write_report(path: Path, line: str, ctx: Context) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(line + "\n", encoding="utf-8")
+    except OSError as err:
+        print(f"warning: cannot write the report file ({type(err).__name__})", file=ctx.stderr)
