@@ -23,10 +23,11 @@ test-fast: $(VENV)/.dev  ## every test except the gitlab-ci-local pipeline runs
 test-pipeline: $(VENV)/.dev tools  ## only the tests that run .gitlab-ci.yml with gitlab-ci-local
 	$(PY) -m pytest -m pipeline
 
-lint: $(VENV)/.dev  ## ruff (lint + format check), mypy --strict, GitLab CI schema
+lint: $(VENV)/.dev  ## ruff (lint + format check), mypy --strict, import layers, GitLab CI schema
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	cd scripts && ../$(VENV)/bin/lint-imports --config ../pyproject.toml
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.gitlab-ci .gitlab-ci.yml
 
 format: $(VENV)/.dev
