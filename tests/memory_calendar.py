@@ -25,6 +25,10 @@ class MemoryCalendar(IcsCalendar):
         return copy.deepcopy(self._store)
 
     @contextmanager
+    def _lock(self) -> Iterator[None]:
+        yield
+
+    @contextmanager
     def _edit(self) -> Iterator[dict[Key, dict[str, Any]]]:
         events = self._load()
         yield events

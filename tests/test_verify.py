@@ -240,3 +240,35 @@ def test_calendly_outage_is_transient_exit_1(verified, calendly, fake_google, mo
     assert result.code == 1
     assert result.err.startswith("error: Calendly API unreachable after 5 tries: HTTP 502")
     assert fake_google.requests == []
+
+
+def test_emptied_group_meeting_comes_back_when_verified(verified, calendly, fake_google):
+    """Google keeps only the id of a deleted event and offers no undelete: a group meeting that
+    emptied (deleted) and is active again per the API comes back under the next generation's
+    id; a replay then changes nothing."""
+    from calsync.core.decide import event_id_for
+
+    first = booking(calendly, invitee="INVA", limit=5, active=1)
+    leave = booking(
+        calendly,
+        "invitee.canceled",
+        invitee="INVA",
+        limit=5,
+        active=0,
+        at=T0 + timedelta(minutes=1),
+    )
+    join = booking(calendly, invitee="INVB", limit=5, active=1, at=T0 + timedelta(minutes=2))
+    publish(calendly, first)
+    assert verified(first).report["action"] == "created"
+    publish(calendly, leave)
+    assert verified(leave).report["action"] == "deleted"
+    assert fake_google.live_events(GLOBAL) == []
+    publish(calendly, join)
+    restored = verified(join)
+    assert (restored.code, restored.report["action"]) == (0, "created"), restored.err
+    uri = join["payload"]["event"]
+    [event] = fake_google.live_events(GLOBAL)
+    assert event["id"] == event_id_for(uri, 1) == restored.report["event_id"]
+    assert verified(join).report["action"] == "unchanged"
+    assert verified(leave).report["action"] == "unchanged"  # API: the meeting is active
+    assert len(fake_google.live_events(GLOBAL)) == 1

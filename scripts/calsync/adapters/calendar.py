@@ -1,12 +1,14 @@
-"""The calendar seam: the four Google Calendar verbs the sync needs, as a Protocol.
+"""The calendar seam: the Google Calendar events verbs the sync needs, as a Protocol.
 
-Both backends (Google, .ics file) speak Google's event resource shape and signal the two
-answers the sync reacts to, an id that is already taken and an event that is not there, with
-the exceptions below. Every other failure is a CalSyncError raised by the backend itself.
+Both backends (Google, .ics file) speak Google's event resource shape, give every event an
+`etag` that changes on each write, and signal the answers the sync reacts to with the
+exceptions below. Every other failure is a CalSyncError raised by the backend itself.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -19,12 +21,17 @@ class Missing(Exception):
     """The event is not there (404) or already deleted (410)."""
 
 
+class Stale(Exception):
+    """The event changed since it was read (If-Match failed): HTTP 412 conditionNotMet."""
+
+
 @dataclass(frozen=True)
 class Call:
     verb: str  # get | insert | patch | delete
     calendar_id: str
     event_id: str = ""  # not for insert: the id is in the body
     body: dict[str, Any] = field(default_factory=dict)
+    etag: str = ""  # patch/delete: only if the event still has this etag (If-Match)
 
 
 class Calendar(Protocol):
@@ -34,8 +41,18 @@ class Calendar(Protocol):
     def insert(self, calendar_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """Create the event (`body["id"]` chosen by us); Conflict if the id is taken."""
 
-    def patch(self, calendar_id: str, event_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        """Merge `body` into the event; Missing if unknown."""
+    def patch(
+        self, calendar_id: str, event_id: str, body: dict[str, Any], *, etag: str = ""
+    ) -> dict[str, Any]:
+        """Merge `body` into the event; Missing if unknown, Stale if `etag` no longer holds."""
 
-    def delete(self, calendar_id: str, event_id: str) -> None:
-        """Delete the event; Missing if unknown or already deleted."""
+    def delete(self, calendar_id: str, event_id: str, *, etag: str = "") -> None:
+        """Delete the event; Missing if unknown or already deleted, Stale as for patch."""
+
+    def session(self) -> AbstractContextManager[None]:
+        """Held across one read-plan-write (the .ics file lock); Google needs none."""
+
+
+def no_session() -> Iterator[None]:
+    """The session of a backend whose writes are guarded by etags alone."""
+    yield

@@ -27,7 +27,7 @@ from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
 
 from calsync.adapters.calendar import Call
-from calsync.adapters.google import GoogleCalendar
+from calsync.adapters.google import GoogleCalendar, if_match
 from calsync.core.errors import CalSyncError, ConfigError, PermissionDenied, TransientError
 
 MAX_BATCH = 50  # the Calendar API's limit of calls per batch request
@@ -163,9 +163,11 @@ class GoogleBatch:
         if call.verb == "insert":
             return self._events.insert(calendarId=cid, body=body, sendUpdates="none")
         if call.verb == "patch":
-            return self._events.patch(calendarId=cid, eventId=eid, body=body, sendUpdates="none")
+            request = self._events.patch(calendarId=cid, eventId=eid, body=body, sendUpdates="none")
+            return if_match(request, call.etag)
         if call.verb == "delete":
-            return self._events.delete(calendarId=cid, eventId=eid, sendUpdates="none")
+            request = self._events.delete(calendarId=cid, eventId=eid, sendUpdates="none")
+            return if_match(request, call.etag)
         raise CalSyncError(f"unknown batch verb {call.verb!r}")
 
 

@@ -2,7 +2,9 @@
 
 Same verbs and answers as the Google backend, so the demo and people without a Google
 account get the same create/update/delete semantics: UID = the Google event id, a deleted
-event stays as STATUS:CANCELLED (its id stays taken: insert answers Conflict, delete Missing).
+event stays as STATUS:CANCELLED (its id stays taken: insert answers Conflict, delete Missing,
+get only its id and status, as Google promises no more). Every event has an etag (its SEQUENCE)
+and patch/delete honour If-Match; `session()` holds the file lock across a read-plan-write.
 Fields we do not map to iCalendar properties (our state) ride along as JSON in X-CALSYNC-DATA.
 """
 
@@ -21,7 +23,7 @@ from typing import Any
 
 import icalendar
 
-from calsync.adapters.calendar import Conflict, Missing
+from calsync.adapters.calendar import Conflict, Missing, Stale
 from calsync.core.errors import ConfigError
 
 PRODID = "-//calendly-gcal//team calendars//EN"
@@ -33,9 +35,14 @@ class IcsCalendar:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._held = False
 
     def get(self, calendar_id: str, event_id: str) -> dict[str, Any] | None:
-        return self._load().get((calendar_id, event_id))
+        event = self._load().get((calendar_id, event_id))
+        if event is not None and event.get("status") == "cancelled":
+            # like Google: a deleted event is only its id and status
+            return {k: event[k] for k in ("id", "status", "etag") if k in event}
+        return event
 
     def insert(self, calendar_id: str, body: dict[str, Any]) -> dict[str, Any]:
         with self._edit() as events:
@@ -46,19 +53,23 @@ class IcsCalendar:
             events[key] = _stamp(stored)
             return stored
 
-    def patch(self, calendar_id: str, event_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    def patch(
+        self, calendar_id: str, event_id: str, body: dict[str, Any], *, etag: str = ""
+    ) -> dict[str, Any]:
         with self._edit() as events:
             if (calendar_id, event_id) not in events:
                 raise Missing("Not Found")
+            _check(events[(calendar_id, event_id)], etag)
             stored = _merge(events[(calendar_id, event_id)], body)
             events[(calendar_id, event_id)] = _stamp(stored)
             return stored
 
-    def delete(self, calendar_id: str, event_id: str) -> None:
+    def delete(self, calendar_id: str, event_id: str, *, etag: str = "") -> None:
         with self._edit() as events:
             event = events.get((calendar_id, event_id))
             if event is None or event.get("status") == "cancelled":
                 raise Missing("Resource has been deleted" if event else "Not Found")
+            _check(event, etag)
             event["status"] = "cancelled"
             _stamp(event)
 
@@ -98,7 +109,20 @@ class IcsCalendar:
         return events
 
     @contextmanager
-    def _edit(self) -> Iterator[dict[tuple[str, str], dict[str, Any]]]:
+    def session(self) -> Iterator[None]:
+        """Hold the file lock across a whole read-plan-write (re-entrant within one object)."""
+        if self._held:
+            yield
+            return
+        with self._lock():
+            self._held = True
+            try:
+                yield
+            finally:
+                self._held = False
+
+    @contextmanager
+    def _lock(self) -> Iterator[None]:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             lock = open(f"{self.path}.lock", "a")  # noqa: SIM115 - closed below
@@ -108,6 +132,11 @@ class IcsCalendar:
             ) from None
         with lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
+    @contextmanager
+    def _edit(self) -> Iterator[dict[tuple[str, str], dict[str, Any]]]:
+        with self.session():
             events = self._load()
             yield events
             self._save(events)
@@ -136,7 +165,18 @@ def _sort_key(event: dict[str, Any]) -> tuple[str, str]:
 def _stamp(event: dict[str, Any]) -> dict[str, Any]:
     event["updated"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     event["sequence"] = int(event.get("sequence", -1)) + 1
+    event["etag"] = _etag(event["sequence"])
     return event
+
+
+def _etag(sequence: int) -> str:
+    return f'"{sequence}"'
+
+
+def _check(event: dict[str, Any], etag: str) -> None:
+    """If-Match: the write applies only to the version that was read."""
+    if etag and event.get("etag") != etag:
+        raise Stale("Precondition Failed")
 
 
 def _merge(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
@@ -166,7 +206,7 @@ def _to_vevent(calendar_id: str, event: dict[str, Any]) -> icalendar.Event:
     # VALUE=TEXT makes the parser unescape these X- properties like any text property
     text = {"VALUE": "TEXT"}
     vevent.add("x-calsync-calendar", icalendar.vText(calendar_id), parameters=text)
-    rest = {k: v for k, v in event.items() if k not in (*_TEXT, "id", "status", "sequence")}
+    rest = {k: v for k, v in event.items() if k not in (*_TEXT, "id", "status", "sequence", "etag")}
     vevent.add("x-calsync-data", icalendar.vText(json.dumps(rest, sort_keys=True)), parameters=text)
     return vevent
 
@@ -179,6 +219,7 @@ def _from_vevent(vevent: Any) -> dict[str, Any]:
         "_calendar": str(vevent.get("x-calsync-calendar", "")),
         "sequence": int(vevent.get("sequence", 0)),
     }
+    event["etag"] = _etag(event["sequence"])
     status = str(vevent.get("status", "CONFIRMED"))
     event["status"] = "cancelled" if status == "CANCELLED" else "confirmed"
     for key, prop in _TEXT.items():

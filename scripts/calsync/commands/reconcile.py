@@ -23,25 +23,26 @@ from __future__ import annotations
 
 import argparse
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from calsync.adapters.calendar import Call, Conflict, Missing
+from calsync.adapters.calendar import Call, Conflict, Missing, Stale
 from calsync.adapters.calendly import CalendlyClient
 from calsync.adapters.files import load_team_map
 from calsync.commands.calendly_api import open_client, owner
 from calsync.commands.context import Context
-from calsync.commands.executor import calls_for
+from calsync.commands.executor import MAX_GENERATIONS, Current, calls_for
 from calsync.commands.verify import effective_kind
 from calsync.core import redact
 from calsync.core.booking import Booking, Kind
-from calsync.core.decide import Action, Decision, decide
+from calsync.core.decide import Action, Decision, decide, event_id_for
 from calsync.core.errors import CalSyncError, ConfigError, ExitCode, InputError, TransientError
 from calsync.core.fields import opt_time
-from calsync.core.lifecycle import Op, Plan, plan, stamp
+from calsync.core.lifecycle import Op, Plan, plan
 from calsync.core.parse import booking_from_api
 from calsync.core.render import rfc3339
+from calsync.core.state import stamp
 from calsync.core.team_map import TeamMap
 from calsync.core.window import parse_when
 
@@ -66,6 +67,9 @@ class Item:
     calls: list[Call] = field(default_factory=list)  # writes still to send, in order
     error: CalSyncError | None = None
     raced: str = ""
+    event_id: str = ""  # the calendar event written (the newest generation, or the next)
+    current: Current | None = None
+    taken: bool = False  # an insert of event_id answered 409
 
 
 def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
@@ -164,25 +168,44 @@ def reconcile(
         )
         found = {id(it): answer for it, answer in zip(unknown, answers, strict=True)}
     for it in work:
-        existing = found.get(id(it), listed[_decision(it).calendar_id].get(_decision(it).event_id))
-        if isinstance(existing, Exception):
-            it.error = _as_error(existing)
-        else:
-            _plan(it, existing if isinstance(existing, dict) else None)
+        answer = found.get(id(it))
+        if isinstance(answer, Exception):
+            it.error = _as_error(answer)
+            continue
+        current = _newest(listed[_decision(it).calendar_id], _uri(it))
+        if answer is not None:
+            current = Current(current.generation, current.event_id, answer)
+        _plan(it, current)
     if not dry_run:
         _apply(work, batch)
 
 
-def _plan(item: Item, existing: JSON | None) -> None:
+def _newest(listed: dict[str, JSON], uri: str) -> Current:
+    """The meeting's newest event generation among the listed events (see executor.read)."""
+    newest: Current | None = None
+    for generation in range(MAX_GENERATIONS):
+        eid = event_id_for(uri, generation)
+        event = listed.get(eid)
+        if event is None:
+            return newest or Current(generation, eid, None)
+        newest = Current(generation, eid, event)
+        if event.get("status") != "cancelled":
+            break
+    assert newest is not None
+    return newest
+
+
+def _plan(item: Item, current: Current) -> None:
     decision, booking = _decision(item), item.booking
     assert booking is not None
-    step = plan(existing, booking, decision, verified=True)
-    if step.op is Op.PATCH and step.action == "unchanged":
-        # Only state bookkeeping on an already deleted event. Google may list deleted events
-        # with their id alone, so this would be rewritten on every run: leave them be.
-        step = replace(step, op=Op.NOOP, reason="already removed from the calendar")
-    item.step = step
-    item.calls = calls_for(step, decision.calendar_id, decision.event_id)
+    step = plan(current.event, booking, decision, verified=True)
+    item.step, item.current = step, current
+    uri = booking.event_uri
+    item.event_id = (
+        event_id_for(uri, current.generation + 1) if step.next_generation else current.event_id
+    )
+    etag = str((current.event or {}).get("etag") or "")
+    item.calls = calls_for(step, decision.calendar_id, item.event_id, etag=etag)
 
 
 def _apply(items: list[Item], batch: GoogleBatch) -> None:
@@ -195,11 +218,13 @@ def _apply(items: list[Item], batch: GoogleBatch) -> None:
             answers = batch.execute([it.calls[0] for it in active])
             for it, answer in zip(active, answers, strict=True):
                 verb = it.calls.pop(0).verb
-                if isinstance(answer, Conflict) or (
+                if isinstance(answer, Conflict | Stale) or (
                     isinstance(answer, Missing) and verb != "delete"
                 ):
                     it.calls.clear()
                     stale.append(it)
+                    if isinstance(answer, Conflict):
+                        it.taken = True
                 elif isinstance(answer, Exception) and not isinstance(answer, Missing):
                     it.calls.clear()
                     it.error = _as_error(answer)
@@ -209,18 +234,20 @@ def _apply(items: list[Item], batch: GoogleBatch) -> None:
         if attempt == _ATTEMPTS - 1:
             for it in stale:
                 it.error = TransientError(
-                    f"event {_decision(it).event_id} kept changing while we wrote it; rerun the job"
+                    f"event {it.event_id} kept changing while we wrote it; rerun the job"
                 )
             return
-        fresh = batch.execute(
-            [Call("get", _decision(it).calendar_id, _decision(it).event_id) for it in stale]
-        )
+        fresh = batch.execute([Call("get", _decision(it).calendar_id, it.event_id) for it in stale])
         for it, answer in zip(stale, fresh, strict=True):
             if isinstance(answer, Exception):
                 it.error = _as_error(answer)
-            else:
-                it.raced = "; re-read after the calendar changed under us"
-                _plan(it, answer if isinstance(answer, dict) else None)
+                continue
+            it.raced = "; re-read after the calendar changed under us"
+            event = answer if isinstance(answer, dict) else None
+            if event is None and it.taken:  # 409 on insert, yet no event: purged after deletion
+                event = {"id": it.event_id, "status": "cancelled"}
+            generation = _generation(it)
+            _plan(it, Current(generation, it.event_id, event))
 
 
 def _report(items: list[Item], ctx: Context, *, dry_run: bool) -> dict[str, Any]:
@@ -272,7 +299,7 @@ def _entry(item: Item, action: str, reason: str) -> JSON:
         "calendly_event": str(item.event.get("uri", "")),
         "team": decision.team if decision else "",
         "calendar_id": decision.calendar_id if decision else "",
-        "event_id": decision.event_id if decision else "",
+        "event_id": (item.event_id or decision.event_id) if decision else "",
         "reason": reason,
     }
 
@@ -281,6 +308,17 @@ def _as_error(answer: Exception) -> CalSyncError:
     if isinstance(answer, CalSyncError):
         return answer
     return TransientError(f"Google Calendar API: {type(answer).__name__} {str(answer)[:200]}")
+
+
+def _generation(item: Item) -> int:
+    """The generation of item.event_id (the current one, or the next after a restore)."""
+    assert item.current is not None
+    assert item.step is not None
+    return item.current.generation + (1 if item.step.next_generation else 0)
+
+
+def _uri(item: Item) -> str:
+    return str(item.event.get("uri", ""))
 
 
 def _routed(item: Item) -> bool:

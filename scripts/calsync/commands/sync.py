@@ -14,21 +14,19 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from calsync.adapters.calendar import Calendar, Conflict, Missing
+from calsync.adapters.calendar import Calendar
 from calsync.adapters.files import load_payload, load_team_map
 from calsync.commands.context import Context
-from calsync.commands.executor import calls_for, perform
+from calsync.commands.executor import apply
 from calsync.core import redact
 from calsync.core.booking import Booking
 from calsync.core.decide import Action, Decision, decide
-from calsync.core.errors import CalSyncError, TransientError
-from calsync.core.lifecycle import Op, Plan, plan
+from calsync.core.lifecycle import Op, Plan
 from calsync.core.parse import parse_booking
 from calsync.core.settings import Settings
 from calsync.core.team_map import TeamMap
 
 log = logging.getLogger(__name__)
-_ATTEMPTS = 4
 
 
 @dataclass(frozen=True)
@@ -87,8 +85,9 @@ def process(
         team, calendar_id = found
         decision = replace(decision, team=team, calendar_id=calendar_id)
         base = replace(base, team=team, calendar_id=calendar_id)
-    step = apply(cal, booking, decision, dry_run=dry_run, verified=verified)
-    return replace(base, action=step.action, reason=_reason(decision, step, dry_run))
+    step, event_id = apply(cal, booking, decision, dry_run=dry_run, verified=verified)
+    reason = _reason(decision, step, dry_run)
+    return replace(base, action=step.action, reason=reason, event_id=event_id)
 
 
 def locate(cal: Calendar, team_map: TeamMap, event_id: str) -> tuple[str, str] | None:
@@ -97,53 +96,6 @@ def locate(cal: Calendar, team_map: TeamMap, event_id: str) -> tuple[str, str] |
         if cal.get(calendar_id, event_id) is not None:
             return team, calendar_id
     return None
-
-
-def apply(
-    cal: Calendar, booking: Booking, decision: Decision, *, dry_run: bool, verified: bool
-) -> Plan:
-    """Read, plan, write; again after a 409/404/410 race. Returns the plan carried out."""
-    cid, eid = decision.calendar_id, decision.event_id
-    raced = ""
-    taken = False  # our insert answered 409: the id is held by some event
-    for _ in range(_ATTEMPTS):
-        existing = cal.get(cid, eid)
-        step = plan(existing, booking, decision, verified=verified)
-        if existing is None and taken:
-            return _purged(step, cid, eid)
-        if dry_run or step.op is Op.NOOP:
-            return replace(step, reason=step.reason + raced)
-        log.info("%s event %s on %s", step.op.value, eid, cid)
-        try:
-            for call in calls_for(step, cid, eid):
-                perform(cal, call)
-        except (Conflict, Missing) as race:
-            log.info("calendar changed under us (%s); reading again", type(race).__name__)
-            taken = isinstance(race, Conflict) and step.op in (Op.INSERT, Op.BURN)
-            raced = (
-                "; the event id was already taken (an earlier delivery, or this run's own "
-                "insert whose answer was lost)"
-                if isinstance(race, Conflict)
-                else "; the event vanished while we wrote it"
-            )
-            continue
-        return step
-    raise TransientError(f"event {eid} on {cid} kept changing while we wrote it; rerun the job")
-
-
-def _purged(step: Plan, cid: str, eid: str) -> Plan:
-    """The id answers 409 on insert but 404 on get: a deleted event Google has purged."""
-    if step.op is Op.BURN:  # the id is reserved either way: nothing left to do
-        return replace(
-            step,
-            op=Op.NOOP,
-            action="unchanged",
-            reason="the meeting is canceled and its event id is already taken",
-        )
-    raise CalSyncError(
-        f"event id {eid} on {cid} is taken by a deleted event Google no longer returns; "
-        "the meeting cannot be added under its id"
-    )
 
 
 def _reason(decision: Decision, step: Plan, dry_run: bool) -> str:

@@ -28,13 +28,16 @@ class Decision:
     display: Display = field(default_factory=Display)
 
 
-def event_id_for(event_uri: str) -> str:
+def event_id_for(event_uri: str, generation: int = 0) -> str:
     """Google event id for a Calendly scheduled event: base32hex of its URI's SHA-256.
 
     Deterministic, so every delivery for one meeting addresses the same calendar event; the
     alphabet (0-9, a-v) and length (52) are what Google accepts for client-chosen ids.
+    Generation n > 0 is the id of the meeting's event after its n-th restore: Google offers no
+    way back for a deleted event, so a meeting that becomes active again gets a fresh id.
     """
-    digest = hashlib.sha256(event_uri.encode()).digest()
+    key = event_uri if generation == 0 else f"{event_uri}#restored-{generation}"
+    digest = hashlib.sha256(key.encode()).digest()
     return base64.b32hexencode(digest).decode().rstrip("=").lower()
 
 
