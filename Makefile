@@ -3,8 +3,18 @@
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= python3
-VENV := .venv
+# The validate job points VENV at its cached venv; everyone else gets .venv/.
+VENV ?= .venv
 PY := $(VENV)/bin/python
+# uv installs the pins (same pin as requirements-dev.txt and UV_VERSION in .gitlab-ci.yml):
+# the `uv` on PATH when it is that version, else pip fetches that version once into .cache/.
+UV_VERSION := 0.13.9
+UV_BOOT := .cache/uv-bin/bin/uv
+UV_ON_PATH := $(shell uv --version 2>/dev/null)
+UV := $(if $(filter uv $(UV_VERSION),$(wordlist 1,2,$(UV_ON_PATH))),uv,$(UV_BOOT))
+# Bytecode compiled at install: PYTHONDONTWRITEBYTECODE (below) would otherwise make every
+# run (tests, `make bench`) compile the dependencies again.
+UV_INSTALL := $(UV) pip install --quiet --compile-bytecode --python $(PY)
 GCL_VERSION := 4.73.0
 GCL := .cache/gitlab-ci-local/node_modules/.bin/gitlab-ci-local
 export PYTHONDONTWRITEBYTECODE := 1
@@ -34,20 +44,24 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: $(VENV)/.dev  ## print the figures: skip-path start-up, reconcile of 2,000 bookings
+bench: $(VENV)/.dev  ## print the figures: skip path, job setup (cold, warm), reconcile of 2,000 bookings
 	$(PY) bench/run.py
 
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
-$(VENV)/.runtime: requirements.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+$(VENV)/.runtime: requirements.txt | $(filter $(UV_BOOT),$(UV))
+	test -x $(PY) || $(UV) venv --quiet --clear --python $(PYTHON) $(VENV)
+	$(UV_INSTALL) -r requirements.txt
 	touch $@
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(UV_INSTALL) -r requirements-dev.txt
 	touch $@
+
+# Only where no uv of the pinned version is on PATH (a machine with just python3 and pip).
+$(UV_BOOT):
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target .cache/uv-bin uv==$(UV_VERSION)
 
 # gitlab-ci-local runs .gitlab-ci.yml in the pipeline tests; it needs rsync and Node's npm.
 tools: $(GCL)

@@ -127,3 +127,49 @@ def test_job_command_lines_parse(ci):
             build_parser().parse_args(argv)
         except SystemExit as exit_:
             pytest.fail(f"{name}: the CLI rejects {argv} (exit {exit_.code})")
+
+
+JOBS_WITH_CACHE = ("validate", "reconcile")
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _uv_pin(path: str) -> str:
+    found = re.search(r"^uv==(\S+)$", (ROOT / path).read_text(encoding="utf-8"), re.MULTILINE)
+    assert found, f"no uv pin in {path}"
+    return found[1]
+
+
+def test_uv_pinned_alike_everywhere(ci):
+    """The job's uv, the Makefile's and the test venv's are one version (the offline
+    pipeline tests use the test venv's uv only when it is the job's pin)."""
+    version = ci["variables"]["UV_VERSION"]
+    assert re.fullmatch(r"\d+\.\d+\.\d+", version), version
+    assert _uv_pin("requirements-dev.txt") == version
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(rf"^UV_VERSION := {re.escape(version)}$", makefile, re.MULTILINE)
+
+
+def test_venv_cache_key_names_python_and_uv(ci):
+    """A venv only fits the interpreter it was built with: a new image needs a new key."""
+    python = re.match(r"python:(\d+\.\d+\.\d+)", ci["default"]["image"])
+    assert python, ci["default"]["image"]
+    caches = [ci["default"]["cache"]]
+    caches += [c for job in JOBS_WITH_CACHE for c in _as_list(ci[job]["cache"])]
+    for cache in caches:
+        assert f"-py{python[1]}-uv{ci['variables']['UV_VERSION']}" in cache["key"]["prefix"]
+        assert "requirements.txt" in cache["key"]["files"]
+        assert all(path.startswith(".cache/") for path in cache["paths"])
+
+
+def test_sync_jobs_read_the_venv_cache_and_setup_comes_first(ci):
+    """Webhook jobs never upload the cache; every job activates the venv before anything."""
+    assert "cache" not in ci["calendar-sync"]  # the default: pull only
+    assert ci["default"]["cache"]["policy"] == "pull"
+    assert ".cache/venv" in ci["default"]["cache"]["paths"]
+    for name in ("validate", "calendar-sync", "reconcile"):
+        first = ci[name]["before_script"][0]
+        assert first == ". .ci/venv.sh && calsync_venv .cache/venv requirements.txt", name
+        assert "pip install" not in "\n".join(ci[name]["before_script"]), name

@@ -1,6 +1,6 @@
 """Run .gitlab-ci.yml for real: gitlab-ci-local (shell executor) in a throw-away git repo.
 
-The jobs are the real ones (before_script, pip, the shell guards, the CLI); only Google is
+The jobs are the real ones (job setup, the shell guards, the CLI); only Google is
 fake: the in-process FakeGoogle on 127.0.0.1, reached by the job over loopback through
 GOOGLE_CALENDAR_API_ENDPOINT and a service-account key whose token_uri points at it.
 
@@ -8,8 +8,10 @@ How gitlab-ci-local 4.73.0 is driven (and where it differs from GitLab):
 - the pipeline source is a --variable, with GCL_IGNORE_PREDEFINED_VARS=CI_PIPELINE_SOURCE;
   the whole pipeline is run (naming a job would run it even when its rules exclude it);
 - --variable values are $-expanded: every `$` of a pasted payload is doubled;
-- the job's shell inherits our environment: the venv of this checkout goes first on PATH,
-  PIP_NO_INDEX=1 keeps pip off the network, CALENDLY_TOKEN is removed (no verification);
+- the job's shell inherits our environment: the venv of this checkout goes first on PATH and
+  stays active (VIRTUAL_ENV), so the job setup (.ci/venv.sh) uses it and its uv instead of
+  building .cache/venv; UV_OFFLINE=1 and PIP_NO_INDEX=1 keep uv and pip off the network;
+  CALENDLY_TOKEN is removed (no verification);
 - `rules:changes` compares HEAD with origin/<default branch>, so a push pipeline on an
   unchanged main gets no job (GitLab would run `validate` on a new branch's first push);
 - retry, resource_group, id_tokens and timeout are not emulated.
@@ -49,6 +51,7 @@ RUN_TIMEOUT = 120  # seconds; a run takes about 2 s
 COPY = (
     ".gitlab-ci.yml",
     ".gitignore",
+    ".ci/*",
     "Makefile",
     "pyproject.toml",
     "requirements*.txt",
@@ -56,7 +59,9 @@ COPY = (
     "config/*",
 )
 # Never inherited by the job: it would change what the CLI does (or which pipeline it is).
-DROP_PREFIXES = ("CI_", "GITLAB_", "GCL_", "GOOGLE_", "CALENDLY_", "CALSYNC_", "PIP_", "PYTHON")
+DROP_PREFIXES = (
+    "CI_", "GITLAB_", "GCL_", "GOOGLE_", "CALENDLY_", "CALSYNC_", "PIP_", "UV_", "PYTHON"
+)  # fmt: skip
 DROP = {"CI", "TRIGGER_PAYLOAD", "DRY_RUN", "VIRTUAL_ENV", "RECONCILE_SINCE"}
 PERSONAL = (SENTINEL_EMAIL, SENTINEL_NAME, SENTINEL_ANSWER)
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
@@ -201,6 +206,7 @@ class Pipeline:
             PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
             VIRTUAL_ENV=str(VENV_BIN.parent),
             PIP_NO_INDEX="1",
+            UV_OFFLINE="1",
             GCL_IGNORE_PREDEFINED_VARS="CI_PIPELINE_SOURCE",
             FORCE_COLOR="0",
         )
