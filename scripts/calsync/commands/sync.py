@@ -156,6 +156,7 @@ def _reason(decision: Decision, step: Plan, dry_run: bool) -> str:
 def run(_args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     """The `sync` command: read the payload, verify it, route it, make the calendar match."""
     settings = ctx.settings
+    log.debug("reading the payload")
     raw = load_payload(
         arg=settings.payload_arg,
         pasted=settings.calendly_payload,
