@@ -75,7 +75,7 @@ def test_pasted_path_and_stdin(tmp_path):
         ({"arg": "-", "stdin": ""}, "--payload: empty"),
         ({"arg": "-", "stdin": "{nope"}, "--payload: not JSON"),
         ({"arg": "-", "stdin": "[1]"}, "--payload: expected a JSON object, got list"),
-        ({"arg": "-", "stdin": "x" * (MAX_PAYLOAD_BYTES + 10)}, "larger than 256 KiB"),
+        ({"arg": "-", "stdin": "x" * (MAX_PAYLOAD_BYTES + 10)}, "larger than 1 MB"),
         ({"arg": "-", "stdin": "[" * 5000 + "]" * 5000}, "nested deeper than"),
         ({"env": {"CALENDLY_PAYLOAD": "not json"}}, "CALENDLY_PAYLOAD: neither JSON"),
         ({"env": {"TRIGGER_PAYLOAD": "/nonexistent"}}, "TRIGGER_PAYLOAD: file not found"),

@@ -11,7 +11,9 @@ How gitlab-ci-local 4.73.0 is driven (and where it differs from GitLab):
 - the job's shell inherits our environment: the venv of this checkout goes first on PATH and
   stays active (VIRTUAL_ENV), so the job setup (.ci/venv.sh) uses it and its uv instead of
   building .cache/venv; UV_OFFLINE=1 and PIP_NO_INDEX=1 keep uv and pip off the network;
-  CALENDLY_TOKEN is removed (no verification);
+  CALENDLY_* of the caller are removed; trigger runs get CALENDLY_TOKEN and CALENDLY_API_URL
+  of the in-process FakeCalendly (loopback), as a trigger delivery must be verified
+  (docs/security.md);
 - `rules:changes` compares HEAD with origin/<default branch>, so a push pipeline on an
   unchanged main gets no job (GitLab would run `validate` on a new branch's first push);
 - retry, resource_group, id_tokens and timeout are not emulated.
@@ -27,7 +29,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
@@ -36,6 +38,8 @@ from typing import Any
 import pytest
 
 from builders import SENTINEL_ANSWER, SENTINEL_EMAIL, SENTINEL_NAME, sample, trigger_wrap, webhook
+from conftest import SECRET_TOKEN
+from fakes.calendly_server import FakeCalendly
 from fakes.google_server import FakeGoogle
 
 pytestmark = pytest.mark.pipeline
@@ -312,6 +316,27 @@ def payload_file(tmp_path: Path):
     return write
 
 
+@pytest.fixture
+def calendly() -> Iterator[FakeCalendly]:
+    with FakeCalendly(token=SECRET_TOKEN) as fake:
+        yield fake
+
+
+@pytest.fixture
+def trigger_env(google_env: dict[str, str], calendly: FakeCalendly) -> dict[str, str]:
+    """A trigger job's environment: Google fake, and a token for the Calendly fake."""
+    return {**google_env, "CALENDLY_TOKEN": SECRET_TOKEN, "CALENDLY_API_URL": calendly.base_url}
+
+
+def known(calendly: FakeCalendly, body: dict[str, Any]) -> dict[str, Any]:
+    """The body with its URIs on the Calendly fake, which now knows the booking."""
+    body = json.loads(json.dumps(body).replace("https://api.calendly.com", calendly.base_url))
+    invitee = json.loads(json.dumps(body["payload"]))
+    calendly.add_scheduled_event(invitee.pop("scheduled_event"))
+    calendly.add_invitee(invitee)
+    return body
+
+
 def calendar_writes(fake: FakeGoogle) -> list[tuple[str, str]]:
     return [(m, p) for m, p in fake.requests if m in WRITES and p.startswith("/calendar/")]
 
@@ -329,11 +354,11 @@ def assert_private(run: Run, job: str) -> None:
 
 
 def test_trigger_creates_event_and_replay_is_unchanged(
-    pipeline, fake_google, google_env, payload_file
+    pipeline, fake_google, calendly, trigger_env, payload_file
 ):
-    path = payload_file(webhook("invitee.created", name="Global Support Call"))
+    path = payload_file(known(calendly, webhook("invitee.created", name="Global Support Call")))
 
-    first = pipeline.run("trigger", {"TRIGGER_PAYLOAD": path}, env=google_env)
+    first = pipeline.run("trigger", {"TRIGGER_PAYLOAD": path}, env=trigger_env)
 
     assert first.code == 0, first.describe()
     assert first.job_code("calendar-sync") == 0
@@ -348,7 +373,7 @@ def test_trigger_creates_event_and_replay_is_unchanged(
     assert report["team"] == "global"
     assert report["exit_code"] == 0
     assert report["dry_run"] is False
-    assert report["verified"] is False  # no CALENDLY_TOKEN in the job: payload trusted
+    assert report["verified"] is True  # re-read from the Calendly API with CALENDLY_TOKEN
     assert report["payload_source"].startswith("TRIGGER_PAYLOAD (GitLab trigger wrapper")
     assert first.artifact("calendar-sync") == report
     assert "Google credentials: service-account key file variable" in first.log("calendar-sync")
@@ -361,7 +386,7 @@ def test_trigger_creates_event_and_replay_is_unchanged(
 
     # Calendly retries, or a second subscription delivers the same webhook again.
     fake_google.reset_log()
-    replay = pipeline.run("trigger", {"TRIGGER_PAYLOAD": path}, env=google_env)
+    replay = pipeline.run("trigger", {"TRIGGER_PAYLOAD": path}, env=trigger_env)
 
     assert replay.code == 0, replay.describe()
     assert replay.job_code("calendar-sync") == 0
@@ -374,11 +399,12 @@ def test_trigger_creates_event_and_replay_is_unchanged(
 
 
 def test_trigger_non_team_booking_is_skipped_without_touching_google(
-    pipeline, fake_google, google_env, payload_file
+    pipeline, fake_google, calendly, trigger_env, payload_file
 ):
     body = webhook(name="Sales Intro", event="EVSALES0000001", invitee="INVSALES000001")
+    body = known(calendly, body)
 
-    run = pipeline.run("trigger", {"TRIGGER_PAYLOAD": payload_file(body)}, env=google_env)
+    run = pipeline.run("trigger", {"TRIGGER_PAYLOAD": payload_file(body)}, env=trigger_env)
 
     # Exit 0: a trigger whose booking is not ours must not look like a failed delivery.
     assert run.code == 0, run.describe()
@@ -395,11 +421,12 @@ def test_trigger_non_team_booking_is_skipped_without_touching_google(
     assert_private(run, "calendar-sync")
 
 
-def test_trigger_bundled_sample_is_accepted(pipeline, fake_google, google_env, payload_file):
+def test_trigger_bundled_sample_is_accepted(
+    pipeline, fake_google, calendly, trigger_env, payload_file
+):
     """The sample operators copy from (samples/) goes through the real job too."""
-    run = pipeline.run(
-        "trigger", {"TRIGGER_PAYLOAD": payload_file(sample("invitee_created"))}, env=google_env
-    )
+    body = known(calendly, sample("invitee_created"))
+    run = pipeline.run("trigger", {"TRIGGER_PAYLOAD": payload_file(body)}, env=trigger_env)
 
     assert run.code == 0, run.describe()
     report = run.report()
@@ -409,6 +436,35 @@ def test_trigger_bundled_sample_is_accepted(pipeline, fake_google, google_env, p
     assert report["calendar_id"] == GLOBAL
     assert [e["id"] for e in fake_google.live_events(GLOBAL)] == [report["event_id"]]
     assert_private(run, "calendar-sync")
+
+
+def test_trigger_without_token_is_refused(pipeline, fake_google, google_env, payload_file):
+    """No CALENDLY_TOKEN in a trigger job: exit 2 saying how to fix it, nothing written."""
+    path = payload_file(webhook("invitee.created", name="Global Support Call"))
+
+    run = pipeline.run("trigger", {"TRIGGER_PAYLOAD": path}, env=google_env)
+
+    assert run.job_code("calendar-sync") == 2, run.describe()
+    report = run.report()
+    assert (report["action"], report["exit_code"]) == ("error", 2)
+    assert "trigger pipeline without payload verification" in report["reason"]
+    assert fake_google.requests == []
+
+
+def test_trigger_with_pipeline_variables_is_refused(
+    pipeline, fake_google, calendly, trigger_env, tmp_path
+):
+    """A trigger request that set pipeline variables: refused by name, nothing written."""
+    wrapped = trigger_wrap(known(calendly, webhook(name="Global Support Call")))
+    wrapped["variables"] = {"DRY_RUN": "false"}
+    path = tmp_path / "trigger_payload.json"
+    path.write_text(json.dumps(wrapped), encoding="utf-8")
+
+    run = pipeline.run("trigger", {"TRIGGER_PAYLOAD": str(path)}, env=trigger_env)
+
+    assert run.job_code("calendar-sync") == 2, run.describe()
+    assert "set pipeline variables (DRY_RUN)" in run.report()["reason"]
+    assert fake_google.requests == []
 
 
 # ---- web: Build > Pipelines > New pipeline, payload pasted ---------------------------

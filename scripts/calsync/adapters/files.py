@@ -6,7 +6,13 @@ from pathlib import Path
 from typing import IO
 
 from calsync.core.errors import ConfigError, InputError
-from calsync.core.payload import MAX_PAYLOAD_BYTES, RawPayload, check_size, decode
+from calsync.core.payload import (
+    MAX_PAYLOAD_BYTES,
+    RawPayload,
+    check_size,
+    decode,
+    encoded_size,
+)
 from calsync.core.team_map import MAX_CONFIG_BYTES, TeamMap, parse_team_map
 
 
@@ -18,7 +24,7 @@ def load_payload(*, arg: str | None, pasted: str, trigger: str, stdin: IO[str]) 
         return decode(_read_file(Path(arg), "--payload"), "--payload file")
     if pasted.strip():
         if pasted.lstrip().startswith(("{", "[", '"')):
-            check_size(len(pasted.encode()), "CALENDLY_PAYLOAD")
+            check_size(encoded_size(pasted), "CALENDLY_PAYLOAD")
             return decode(pasted, "CALENDLY_PAYLOAD (raw JSON)")
         path = Path(pasted.strip())
         if not path.is_file():
@@ -49,11 +55,18 @@ def _read_file(path: Path, what: str) -> str:
 
 
 def _read_stream(stream: IO[str], what: str) -> str:
+    """Read at most 1 MB + 1 byte; a real stream is read as bytes and decoded strictly (the
+    process's stdin may be set to turn bad bytes into surrogate escapes)."""
+    binary = getattr(stream, "buffer", None)
     try:
+        if binary is not None:
+            data = binary.read(MAX_PAYLOAD_BYTES + 1)
+            check_size(len(data), what)
+            return bytes(data).decode("utf-8")
         text = stream.read(MAX_PAYLOAD_BYTES + 1)
     except UnicodeDecodeError:
         raise InputError(f"{what}: not UTF-8 text") from None
-    check_size(len(text.encode()), what)
+    check_size(encoded_size(text), what)
     return text
 
 

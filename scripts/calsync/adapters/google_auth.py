@@ -14,6 +14,7 @@ from google.oauth2 import credentials as user_credentials
 from google.oauth2 import service_account
 
 from calsync.core.errors import ConfigError
+from calsync.core.trust import check_google_url
 
 _GAC = "GOOGLE_APPLICATION_CREDENTIALS"
 _NO_BOUNDARY = "0x0"  # google-auth's encoding of "no regional restriction"
@@ -39,6 +40,8 @@ def load_credentials(path: str, delegated_user: str = "") -> tuple[Any, str]:
     kind = info.get("type")
     if kind == "service_account":
         _require(info, ("client_email", "private_key", "token_uri"))
+        # the signed assertion goes there: Google's or loopback only, like every endpoint
+        check_google_url(f"{_GAC}: token_uri", str(info["token_uri"]))
         try:
             creds = service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
                 info, scopes=SCOPES

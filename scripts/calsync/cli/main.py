@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -25,6 +26,15 @@ from calsync.core.settings import Settings
 log = logging.getLogger("calsync")
 
 
+class Terminated(BaseException):
+    """SIGTERM (GitLab cancelled the job or it timed out). A BaseException, like
+    KeyboardInterrupt, so that no `except Exception` on the way can swallow it."""
+
+
+def _on_sigterm(_signum: int, _frame: object) -> None:
+    raise Terminated
+
+
 def main(
     argv: Sequence[str] | None = None,
     *,
@@ -33,7 +43,26 @@ def main(
     stdout: IO[str] | None = None,
     stderr: IO[str] | None = None,
 ) -> int:
-    """Run one command; return the exit code (0 done/skipped, 2 bad input, 1 transient)."""
+    """Run one command; return the exit code (0 done/skipped, 2 bad input, 1 transient).
+
+    As the real process (`argv` None) a SIGTERM stops the run cleanly: report, exit 1.
+    """
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if argv is None else None
+    try:
+        return _main(argv, env=env, stdin=stdin, stdout=stdout, stderr=stderr)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(
+    argv: Sequence[str] | None,
+    *,
+    env: Mapping[str, str] | None,
+    stdin: IO[str] | None,
+    stdout: IO[str] | None,
+    stderr: IO[str] | None,
+) -> int:
     ctx = Context(
         settings=Settings(),
         stdin=stdin or sys.stdin,
@@ -55,17 +84,18 @@ def main(
         code = ExitCode.OK
     except CalSyncError as err:
         code = err.exit_code
-        message = redact.redact(str(err))
+        message = _printable(redact.redact(str(err)))
         print(f"error: {message}", file=ctx.stderr)
         for problem in err.problems if isinstance(err, ConfigError) else ():
             print(f"  {redact.redact(problem)}", file=ctx.stderr)
         report = {**ctx.report, "action": "error", "reason": message}
     except SystemExit:  # --help (argparse printed it); usage errors come as UsageError
         code, report = ExitCode.OK, {**ctx.report, "action": "help", "reason": "usage shown"}
-    except KeyboardInterrupt:
-        print("error: interrupted", file=ctx.stderr)
+    except (KeyboardInterrupt, Terminated) as err:
+        why = "terminated (SIGTERM)" if isinstance(err, Terminated) else "interrupted"
+        print(f"error: {why}; the run stopped cleanly, a rerun finishes it", file=ctx.stderr)
         code = ExitCode.TRANSIENT
-        report = {**ctx.report, "action": "error", "reason": "interrupted"}
+        report = {**ctx.report, "action": "error", "reason": why}
     except Exception as err:  # a bug: say so in one line, details only with -v
         log.debug("unexpected error", exc_info=True)
         name = type(err).__name__
@@ -73,12 +103,18 @@ def main(
         code = ExitCode.TRANSIENT
         report = {**ctx.report, "action": "error", "reason": f"internal error ({name})"}
     report["exit_code"] = int(code)
-    line = redact.redact(json.dumps(report, sort_keys=False, ensure_ascii=False))
+    # redacted field by field, then serialized: the line is always valid JSON
+    line = json.dumps(redact.redact_report(report), sort_keys=False, ensure_ascii=False)
     report_file = getattr(args, "report_file", None) if args is not None else None
     if report_file is not None:
         _write_report(report_file, line, ctx)
     print(line, file=ctx.stdout)
     return int(code)
+
+
+def _printable(text: str) -> str:
+    """Text that any UTF-8 stream can take (a lone surrogate becomes '?')."""
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _write_report(path: Path, line: str, ctx: Context) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from calsync.core.settings import DEFAULT_CALENDLY_API, DEFAULT_CONFIG, Settings
+from calsync.core.trust import check_calendly_url, check_google_url
 
 _TRUE = ("1", "true", "yes", "on")
 
@@ -25,7 +26,10 @@ def load_settings(args: argparse.Namespace, env: Mapping[str, str] | None = None
 
     config = flag("config") or var("CALSYNC_CONFIG") or DEFAULT_CONFIG
     dry_run = bool(flag("dry_run")) or var("DRY_RUN").lower() in _TRUE
-    return Settings(
+    source = var("CI_PIPELINE_SOURCE")
+    # GitLab sets both in trigger pipelines; either one is enough to apply the trigger rules
+    triggered = source == "trigger" or var("CI_PIPELINE_TRIGGERED").lower() == "true"
+    settings = Settings(
         config_path=Path(str(config)),
         dry_run=dry_run,
         backend=str(flag("backend") or var("CALSYNC_BACKEND") or "google"),
@@ -43,4 +47,11 @@ def load_settings(args: argparse.Namespace, env: Mapping[str, str] | None = None
         google_batch_uri=str(flag("batch_uri") or ""),
         timeout=float(flag("timeout") or 30.0),
         retries=5 if flag("retries") is None else int(flag("retries")),
+        pipeline_source=source,
+        triggered=triggered,
     )
+    # before any credential is loaded or any request sent, whatever the command
+    check_google_url("GOOGLE_CALENDAR_API_ENDPOINT", settings.google_api_endpoint)
+    check_google_url("--batch-uri", settings.google_batch_uri)
+    check_calendly_url("CALENDLY_API_URL", settings.calendly_api_url)
+    return settings

@@ -44,6 +44,7 @@ from calsync.core.parse import booking_from_api
 from calsync.core.render import rfc3339
 from calsync.core.state import stamp
 from calsync.core.team_map import TeamMap
+from calsync.core.trust import delegated_user
 from calsync.core.window import parse_when
 
 if TYPE_CHECKING:
@@ -89,6 +90,10 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         raise InputError(f"--until ({stamp(until)}) must be after --since ({stamp(since)})")
     team_map = load_team_map(settings.config_path)
     redact.allow(cid for _, cid in team_map.calendars())
+    subject = delegated_user(
+        settings.google_delegated_user, team_map.trust, triggered=settings.triggered
+    )
+    settings = replace(settings, google_delegated_user=subject)
     dry = settings.dry_run
     ctx.report.update(since=stamp(since), until=stamp(until), dry_run=dry, verified=True)
     with open_client(settings, timeout=settings.timeout) as api:

@@ -12,6 +12,7 @@ import argparse
 import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from calsync.adapters.calendar import Calendar
@@ -25,6 +26,7 @@ from calsync.core.lifecycle import Op, Plan
 from calsync.core.parse import parse_booking
 from calsync.core.settings import Settings
 from calsync.core.team_map import TeamMap
+from calsync.core.trust import check_not_future, delegated_user, require_verification
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +108,7 @@ def _reason(decision: Decision, step: Plan, dry_run: bool) -> str:
 def run(_args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     """The `sync` command: read the payload, verify it, route it, make the calendar match."""
     settings = ctx.settings
+    log.debug("reading the payload")
     raw = load_payload(
         arg=settings.payload_arg,
         pasted=settings.calendly_payload,
@@ -117,8 +120,18 @@ def run(_args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     log.info("payload from %s", raw.source)
     booking = parse_booking(raw.body)
     ctx.report.update(webhook_event=booking.event_name, calendly_event=booking.event_uri)
+    check_not_future(booking.created_at, datetime.now(UTC))
     team_map = load_team_map(settings.config_path)
     redact.allow(cid for _, cid in team_map.calendars())
+    # what a trigger caller's pipeline variables may not decide (docs/security.md)
+    verifying = settings.verify and bool(settings.calendly_token)
+    require_verification(
+        triggered=settings.triggered, verifying=verifying, committed=team_map.trust
+    )
+    subject = delegated_user(
+        settings.google_delegated_user, team_map.trust, triggered=settings.triggered
+    )
+    settings = replace(settings, google_delegated_user=subject)
     booking, verified = _verify(booking, settings)
     opened: list[Calendar] = []
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from calsync.adapters.calendly import NotFound
@@ -20,6 +21,7 @@ from calsync.commands.calendly_api import open_client
 from calsync.core import redact
 from calsync.core.booking import Booking, Kind
 from calsync.core.errors import VerificationError
+from calsync.core.fields import opt_time
 from calsync.core.parse import booking_from_api
 from calsync.core.settings import Settings
 
@@ -30,8 +32,11 @@ _INVITEE_KINDS = (Kind.CREATED, Kind.CANCELED, Kind.NO_SHOW_CREATED, Kind.NO_SHO
 def verify_booking(booking: Booking, settings: Settings) -> Booking:
     """The booking as the Calendly API knows it; VerificationError if Calendly does not.
 
-    What the delivery keeps: its `created_at` (it orders deliveries, lifecycle.merge) and its
-    webhook event name (for the report). What the API decides: everything else, including which
+    What the delivery keeps: its webhook event name (for the report). What the API decides:
+    the time that orders deliveries (lifecycle.merge): the newest `updated_at` of the invitee
+    and the event, since the state read is at least that recent, and a forged `created_at`
+    cannot outrank later deliveries (the payload's time stands in only when the API gives
+    none); and everything else, including which
     of created/canceled the delivery amounts to. An `invitee.created` whose invitee the API
     reports canceled (a late or replayed delivery) is acted on as a cancel: putting a canceled
     meeting on the calendar would be wrong, and since its `created_at` is older than the real
@@ -54,8 +59,18 @@ def verify_booking(booking: Booking, settings: Settings) -> Booking:
             f"{booking.event_uri} in the Calendly API; refusing the payload"
         )
     kind = effective_kind(booking.kind, invitee, event)
-    verified = booking_from_api(kind, booking.created_at, event, invitee)
+    verified = booking_from_api(
+        kind, api_time(invitee, event) or booking.created_at, event, invitee
+    )
     return replace(verified, event_name=booking.event_name)
+
+
+def api_time(invitee: JSON | None, event: JSON) -> datetime | None:
+    """The newest `updated_at` the Calendly API reports for the invitee and its event."""
+    times = [opt_time(event, "updated_at", "scheduled_event.updated_at")]
+    if invitee is not None:
+        times.append(opt_time(invitee, "updated_at", "invitee.updated_at"))
+    return max((t for t in times if t is not None), default=None)
 
 
 def effective_kind(delivered: Kind, invitee: JSON | None, event: JSON) -> Kind:

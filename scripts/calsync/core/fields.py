@@ -39,6 +39,20 @@ def opt_str(obj: dict[str, Any], key: str, path: str) -> str:
     return value
 
 
+def opt_text(obj: dict[str, Any], key: str, path: str) -> str:
+    """Free text an invitee typed (an answer): any length, the payload's size is the bound.
+
+    Unlike opt_str, length is no error here: a long answer is cut where it is shown
+    (render), so one verbose invitee cannot make the whole delivery fail.
+    """
+    value = obj.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InputError(f"{path}: expected a string, got {type_name(value)}")
+    return value
+
+
 def opt_bool(obj: dict[str, Any], key: str, path: str) -> bool:
     value = obj.get(key)
     if value is None:

@@ -196,6 +196,8 @@ def _same(existing: dict[str, Any], body: dict[str, Any], old_props: dict[str, A
     for key in ("summary", "description", "location"):
         if (existing.get(key) or "") != (body.get(key) or ""):
             return False
+    if (existing.get("visibility") or "default") != (body.get("visibility") or "default"):
+        return False
     return all(_instant(existing.get(k)) == _instant(body.get(k)) for k in ("start", "end"))
 
 

@@ -19,6 +19,7 @@ from calsync.core.fields import (
     opt_int,
     opt_link,
     opt_str,
+    opt_text,
     opt_time,
     opt_uri,
     req_time,
@@ -226,8 +227,8 @@ def _answers(raw: Any, p: str) -> tuple[tuple[str, str], ...]:
             raise InputError(f"{p}.{i}: expected an object, got {type_name(item)}")
         out.append(
             (
-                opt_str(item, "question", f"{p}.{i}.question"),
-                opt_str(item, "answer", f"{p}.{i}.answer"),
+                opt_text(item, "question", f"{p}.{i}.question"),
+                opt_text(item, "answer", f"{p}.{i}.answer"),
             )
         )
     return tuple(out)

@@ -17,8 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from calsync.core.errors import InputError
+from calsync.core.trust import trigger_variables
 
-MAX_PAYLOAD_BYTES = 256 * 1024  # real webhook bodies are a few KB; anything this big is not one
+# Real webhook bodies are a few KB; long answers can make one larger, never this large.
+MAX_PAYLOAD_BYTES = 1024 * 1024
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _TRIGGER_KEYS = ("id", "ref", "variables")
 _MAX_DEPTH = 32
 
@@ -31,12 +34,19 @@ class RawPayload:
 
 def check_size(size: int, what: str) -> None:
     if size > MAX_PAYLOAD_BYTES:
-        raise InputError(f"{what}: larger than {MAX_PAYLOAD_BYTES // 1024} KiB, not a webhook body")
+        raise InputError(f"{what}: larger than 1 MB, not a webhook body")
+
+
+def encoded_size(text: str) -> int:
+    """Bytes of `text` as UTF-8; never raises, even on lone surrogates."""
+    return len(text.encode("utf-8", "surrogatepass"))
 
 
 def decode(text: str, source: str) -> RawPayload:
     what = source.split(" ", 1)[0]
     text = text.removeprefix("\ufeff")  # a byte order mark, as some Windows editors write
+    if _SURROGATE.search(text):  # bytes that were not UTF-8, kept as surrogate escapes
+        raise InputError(f"{what}: not valid UTF-8 text")
     if not text.strip():
         raise InputError(f"{what}: empty")
     data = _loads(text, what)
@@ -92,6 +102,11 @@ def _loads(text: str, what: str, root: str = "") -> Any:
         raise InputError(f"{what}: not JSON (a number out of range)") from None
     if _depth(data) > _MAX_DEPTH:
         raise InputError(f"{what}: nested deeper than {_MAX_DEPTH} levels")
+    if _has_surrogate(data):
+        raise InputError(
+            f"{what}: a string holds a lone surrogate (an escape like \\ud800 that is no "
+            "character); not valid Unicode text"
+        )
     twice = _find_twice(data, root)
     if twice:
         raise InputError(
@@ -117,6 +132,16 @@ def _find_twice(value: Any, path: str) -> str:
     return ""
 
 
+def _has_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return _SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_surrogate(v) for v in value)
+    return False
+
+
 def _segment(key: object) -> str:
     """A key as a path segment; an odd one is not echoed (a key could hold anything)."""
     return str(key) if re.fullmatch(r"\w{1,64}", str(key), re.ASCII) else "[odd key]"
@@ -124,6 +149,8 @@ def _segment(key: object) -> str:
 
 def _unwrap(data: dict[str, Any], source: str) -> RawPayload:
     wrapped = any(k in data for k in _TRIGGER_KEYS)
+    if wrapped:
+        trigger_variables(data.get("variables"), source.split(" ", 1)[0])
     body = {k: v for k, v in data.items() if k not in _TRIGGER_KEYS} if wrapped else data
     where = "GitLab trigger wrapper, Calendly body at the top level" if wrapped else "as given"
     inner = body.get("payload")

@@ -24,7 +24,9 @@ def protect(values: Iterable[str]) -> None:
 
 def allow(values: Iterable[str]) -> None:
     """Addresses that are not personal data (calendar ids, service accounts) stay readable."""
-    _allowed.update(v.lower() for v in values)
+    listed = list(values)
+    _allowed.update(listed)
+    _allowed.update(v.lower() for v in listed)
 
 
 def _email(match: re.Match[str]) -> str:
@@ -76,8 +78,41 @@ def reset(secrets: Iterable[str] = ()) -> None:
 
 
 def redact(text: str) -> str:
-    for value in sorted(_protected, key=len, reverse=True):
+    for value in sorted(_protected - _allowed, key=len, reverse=True):
         text = text.replace(value, "<redacted>")
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text
+
+
+# Report fields whose values are ours (computed, or from the committed team map): never
+# masked, so an answer that happens to equal "created" or a calendar id cannot alter them.
+_OURS = frozenset(
+    {
+        "action",
+        "team",
+        "calendar_id",
+        "event_id",
+        "calendly_event",
+        "command",
+        "exit_code",
+        "dry_run",
+        "verified",
+        "payload_source",
+        "since",
+        "until",
+    }
+)
+
+
+def redact_report(value: Any, key: str = "") -> Any:
+    """A report with every string value redacted (keys are ours and stay as they are), and
+    made printable: a lone surrogate can never break the JSON line or its encoding."""
+    if isinstance(value, dict):
+        return {str(k): redact_report(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_report(v, key) for v in value]
+    if isinstance(value, str):
+        text = value if key in _OURS else redact(value)
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return value

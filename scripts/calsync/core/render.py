@@ -4,6 +4,11 @@ Text from the payload is stripped of control characters (a name cannot add lines
 summary or an .ics file) and HTML-escaped in the description (no markup injection). The
 summary is plain text, but some clients and mails render it as HTML: its `<` and `>` are
 escaped too (not `&`, so "Q&A" still reads right).
+
+Sizes: the summary is at most 1,024 characters; the description at most 8,000 before
+escaping, each answer cut at 2,000 and the answers together cut to what is left, always with
+a visible "(truncated)". A team's `visibility: private` hides the details from people who
+see its calendar as free/busy only; the event itself still carries the join URL.
 """
 
 from __future__ import annotations
@@ -25,6 +30,12 @@ _INVITEE_LOCATIONS = {
 }
 _MOVED = "Rescheduled from: "
 _NO_SHOW_PREFIX = re.compile(r"^\[(No-show|\d+ no-shows)\] ")
+SUMMARY_LIMIT = 1024
+DESCRIPTION_LIMIT = 8000
+ANSWER_LIMIT = 2000
+TRUNCATED = " … (truncated)"
+_RESERVED = 300  # room for the "Rescheduled from" line added later (with_rescheduled)
+_MAX_PREFIX = 24  # the longest no-show prefix, "[100000 no-shows] "
 
 
 def clean(text: str, *, keep_newlines: bool = False, limit: int = 500) -> str:
@@ -43,11 +54,21 @@ def clean(text: str, *, keep_newlines: bool = False, limit: int = 500) -> str:
     return "".join(out).strip()[:limit]
 
 
+def cut(text: str, limit: int) -> str:
+    """`text` if it fits in `limit` characters, else its start and a visible '(truncated)'."""
+    if len(text) <= limit:
+        return text
+    return text[: max(0, limit - len(TRUNCATED))].rstrip() + TRUNCATED
+
+
 def base_summary(booking: Booking, event: ScheduledEvent, display: Display) -> str:
     summary = clean(event.name, limit=200) or "Calendly meeting"
     if display.show_invitee_name and not event.is_group and booking.invitee_name:
         summary += " — " + clean(booking.invitee_name, limit=100)
-    return summary.replace("<", "&lt;").replace(">", "&gt;")
+    escaped = summary.replace("<", "&lt;").replace(">", "&gt;")
+    if len(escaped) > SUMMARY_LIMIT - _MAX_PREFIX:  # cut, never inside an &lt; or &gt;
+        escaped = re.sub(r"&[a-z]{0,3}$", "", escaped[: SUMMARY_LIMIT - _MAX_PREFIX])
+    return escaped
 
 
 def with_no_show(summary: str, no_shows: int, active: int | None, is_group: bool) -> str:
@@ -72,21 +93,30 @@ def location(event: ScheduledEvent) -> str:
 
 
 def description(booking: Booking, event: ScheduledEvent, display: Display) -> str:
-    lines = []
+    head, tail = [], [f"Calendly meeting: {event.uri}"]
     if event.location and event.location.join_url:
-        lines.append(f"Join: {clean(event.location.join_url, limit=1000)}")
+        head.append(f"Join: {clean(event.location.join_url, limit=1000)}")
     if display.show_hosts and event.hosts:
         names = ", ".join(clean(h.name or h.email, limit=100) for h in event.hosts)
-        lines.append(f"Hosts: {names}")
+        head.append(cut(f"Hosts: {names}", 1000))
     if event.is_group and event.active_invitees is not None:
-        lines.append(f"Invitees: {event.active_invitees} of {event.invitee_limit}")
-    if display.show_answers and booking.answers and not event.is_group:
-        for question, answer in booking.answers:
-            lines.append(f"{clean(question, limit=200)}: {clean(answer, limit=1000)}")
-    lines.append(f"Calendly meeting: {event.uri}")
+        head.append(f"Invitees: {event.active_invitees} of {event.invitee_limit}")
     if event.event_type:
-        lines.append(f"Calendly event type: {event.event_type}")
-    lines.append(MANAGED_NOTE)
+        tail.append(f"Calendly event type: {event.event_type}")
+    tail.append(MANAGED_NOTE)
+    answers = []
+    if display.show_answers and booking.answers and not event.is_group:
+        left = DESCRIPTION_LIMIT - _RESERVED - len("\n".join(head + tail)) - 1
+        for question, answer in booking.answers:
+            line = cut(f"{clean(question, limit=200)}: ", 220) + cut(
+                clean(answer, keep_newlines=False, limit=10**9), ANSWER_LIMIT
+            )
+            if len(line) + 1 > left:
+                answers.append(cut(line, left - 1) if left > len(TRUNCATED) + 20 else TRUNCATED)
+                break
+            answers.append(line)
+            left -= len(line) + 1
+    lines = head + answers + tail
     return "\n".join(html.escape(line, quote=False) for line in lines)
 
 
@@ -97,7 +127,7 @@ def rfc3339(moment: datetime) -> str:
 def with_rescheduled(text: str, old_meeting: str) -> str:
     """Put the 'Rescheduled from' line (a link to the old booking) in a description."""
     lines = [line for line in text.split("\n") if not line.startswith(_MOVED)]
-    if old_meeting:
+    if old_meeting and len(old_meeting) < _RESERVED - len(_MOVED):
         lines.insert(0, _MOVED + html.escape(old_meeting, quote=False))
     return "\n".join(lines)
 
@@ -110,4 +140,5 @@ def event_fields(booking: Booking, event: ScheduledEvent, display: Display) -> d
         "location": location(event),
         "start": {"dateTime": rfc3339(event.start), "timeZone": "UTC"},
         "end": {"dateTime": rfc3339(event.end), "timeZone": "UTC"},
+        "visibility": display.visibility,
     }

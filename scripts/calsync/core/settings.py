@@ -34,6 +34,9 @@ class Settings:
     google_batch_uri: str = ""  # "" = derived from the API endpoint
     timeout: float = 30.0
     retries: int = 5
+    # GitLab: CI_PIPELINE_SOURCE, and whether this is a trigger pipeline (docs/security.md)
+    pipeline_source: str = ""
+    triggered: bool = False
 
     @property
     def secrets(self) -> tuple[str, ...]:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 from calsync.core.errors import ConfigError
+from calsync.core.trust import UNSAFE_KEY, Committed, committed_options
 
 MAX_CONFIG_BYTES = 512 * 1024
 _MAX_DEPTH = 12
@@ -24,7 +25,8 @@ _CALENDAR_ID = re.compile(r"^(primary|[A-Za-z0-9._%+-]{1,200}@[A-Za-z0-9.-]{1,20
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9.-]{1,200}\.[A-Za-z]{2,}$")
 _URI = re.compile(r"^https://[A-Za-z0-9.-]+/[A-Za-z0-9._~/-]+$")
 _DISPLAY = {"show_invitee_name", "show_answers", "show_hosts"}
-_TEAM_KEYS = {"name", "calendar_id", "members"} | _DISPLAY
+_TEAM_KEYS = {"name", "calendar_id", "members", "visibility"} | _DISPLAY
+_VISIBILITY = ("default", "private")
 _ROUTE_KEYS = {"team", "event_name_contains", "event_type", "host_is_member", "hosts"}
 _CONDITIONS = _ROUTE_KEYS - {"team"}
 
@@ -36,6 +38,9 @@ class Display:
     show_invitee_name: bool = False
     show_answers: bool = False
     show_hosts: bool = True
+    # "private": people who see the calendar only as free/busy see no details (the event
+    # still carries the meeting's join URL for those who can read it)
+    visibility: str = "default"
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,9 @@ class Route:
 class TeamMap:
     teams: dict[str, Team]
     routes: tuple[Route, ...]
+    trust: Committed = field(
+        default_factory=Committed
+    )  # top-level trust keys (core.trust, docs/security.md)
 
     def calendars(self) -> list[tuple[str, str]]:
         """(team key, calendar id) of every team, in file order."""
@@ -179,14 +187,15 @@ def _validate(data: Any, problems: list[str]) -> TeamMap | None:
     if not isinstance(data, dict):
         problems.append(f"(root): expected a mapping, got {_kind(data)}")
         return None
-    _unknown(data, {"version", "teams", "routes"}, "", problems)
+    _unknown(data, {"version", "teams", "routes", "google", UNSAFE_KEY}, "", problems)
     version = data.get("version")
     if type(version) is not int or version != 1:  # not True, not 1.0
         shown = repr(version) if isinstance(version, int | float) else _show(version)
         problems.append(f"version: must be 1, got {shown}")
     teams = _teams(data.get("teams"), problems)
     routes = _routes(data.get("routes"), teams, problems)
-    return TeamMap(teams=teams, routes=routes) if not problems else None
+    trust = committed_options(data, problems)
+    return TeamMap(teams=teams, routes=routes, trust=trust) if not problems else None
 
 
 def _teams(raw: Any, problems: list[str]) -> dict[str, Team]:
@@ -218,7 +227,10 @@ def _teams(raw: Any, problems: list[str]) -> dict[str, Team]:
         if not isinstance(name, str) or not name.strip():
             problems.append(f"{p}.name: expected a non-empty string")
         members = _strings(spec, "members", p, problems, check=_EMAIL.match, what="an email")
-        display = Display(**{k: _bool(spec, k, p, problems, Display.__dict__[k]) for k in _DISPLAY})
+        display = Display(
+            **{k: _bool(spec, k, p, problems, Display.__dict__[k]) for k in _DISPLAY},
+            visibility=_visibility(spec.get("visibility", "default"), p, problems),
+        )
         teams[key] = Team(
             key=key,
             name=str(name),
@@ -291,6 +303,13 @@ def _strings(
         else:
             good.append(item)
     return good
+
+
+def _visibility(value: Any, p: str, problems: list[str]) -> str:
+    if value not in _VISIBILITY:
+        problems.append(f"{p}.visibility: expected one of {', '.join(_VISIBILITY)}")
+        return "default"
+    return str(value)
 
 
 def _bool(spec: dict[str, Any], key: str, p: str, problems: list[str], default: bool) -> bool:
