@@ -27,6 +27,7 @@ from google.oauth2 import service_account
 from googleapiclient.discovery import Resource, build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
+from tests.fakes import google_server
 from tests.fakes.google_server import (
     FakeGoogle,
     write_authorized_user_file,
@@ -39,6 +40,15 @@ from calsync.adapters.google_auth import skip_boundary_lookup
 CAL = "team@group.calendar.google.com"
 OTHER_CAL = "other@group.calendar.google.com"
 SCOPES = ["https://www.googleapis.com/auth/calendar.events"]
+PRECONDITION_FAILED = {
+    "error": {
+        "code": 412,
+        "message": "Precondition Failed",
+        "errors": [
+            {"domain": "global", "reason": "conditionNotMet", "message": "Precondition Failed"}
+        ],
+    }
+}
 SCRIPT = Path(__file__).parent / "fakes" / "google_server.py"
 
 
@@ -637,7 +647,8 @@ def test_unknown_fault_kind_is_refused(fake):
 def test_standalone_script_serves_and_dumps_on_sigterm(tmp_path):
     """`python google_server.py` serves until SIGTERM, then writes --dump."""
     ready, dump, key = tmp_path / "ready", tmp_path / "dump.json", tmp_path / "sa.json"
-    args = [sys.executable, str(SCRIPT), "--port", "0", "--calendar", CAL]
+    args = [sys.executable, str(SCRIPT), "--port", "0", "--calendar", CAL, "--strict-deleted"]
+    args += ["--calendar", f"{OTHER_CAL}=reader", "--latency", "0.01"]
     args += ["--ready-file", str(ready), "--dump", str(dump), "--service-account-file", str(key)]
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     with subprocess.Popen(args, stdout=subprocess.PIPE, text=True, env=env) as proc:
@@ -650,7 +661,13 @@ def test_standalone_script_serves_and_dumps_on_sigterm(tmp_path):
             assert token_uri == base_url + "/token"
             creds = service_account.Credentials.from_service_account_file(str(key), scopes=SCOPES)
             service = build_service(base_url + "/calendar/v3/", creds)
-            service.events().insert(calendarId=CAL, body=booking(id="bk60000")).execute()
+            events = service.events()
+            events.insert(calendarId=CAL, body=booking(id="bk60000")).execute()
+            events.insert(calendarId=CAL, body=booking(id="bk60001")).execute()
+            events.delete(calendarId=CAL, eventId="bk60001").execute()
+            gone = events.get(calendarId=CAL, eventId="bk60001").execute()
+            assert gone.keys() == {"kind", "id", "status", "etag"}  # --strict-deleted
+            assert events.list(calendarId=OTHER_CAL).execute()["accessRole"] == "reader"
             service.close()
         finally:
             proc.send_signal(signal.SIGTERM)
@@ -658,5 +675,366 @@ def test_standalone_script_serves_and_dumps_on_sigterm(tmp_path):
     assert proc.returncode == 0
     assert out.strip() == base_url
     data = json.loads(dump.read_text())
-    assert [e["id"] for e in data["events"][CAL]] == ["bk60000"]
+    assert [e["id"] for e in data["events"][CAL]] == ["bk60000", "bk60001"]
     assert data["tokens_issued"] == 1
+
+
+# ---- etags and preconditions -----------------------------------------------------------
+
+
+def with_headers(request: Any, **headers: str) -> Any:
+    """A googleapiclient request with extra HTTP headers (If-Match: If_Match="...")."""
+    request.headers.update({k.replace("_", "-"): v for k, v in headers.items()})
+    return request
+
+
+def test_every_write_changes_the_etag(svc):
+    """insert, patch, update and delete each give the event a new quoted etag."""
+    events = svc.events()
+    tags = [events.insert(calendarId=CAL, body=booking(id="bk70000")).execute()["etag"]]
+    tags.append(
+        events.patch(calendarId=CAL, eventId="bk70000", body={"summary": "x"}).execute()["etag"]
+    )
+    tags.append(events.update(calendarId=CAL, eventId="bk70000", body=booking(1)).execute()["etag"])
+    got = events.get(calendarId=CAL, eventId="bk70000").execute()
+    listed = events.list(calendarId=CAL).execute()["items"]
+    assert got["etag"] == tags[-1] == listed[0]["etag"]
+    events.delete(calendarId=CAL, eventId="bk70000").execute()
+    tags.append(events.get(calendarId=CAL, eventId="bk70000").execute()["etag"])
+    assert len(set(tags)) == 4
+    assert all(t.startswith('"') and t.endswith('"') and len(t) > 2 for t in tags)
+
+
+WRITES_ON_EVENT = {
+    "patch": lambda ev, eid: ev.patch(calendarId=CAL, eventId=eid, body={"summary": "new"}),
+    "update": lambda ev, eid: ev.update(calendarId=CAL, eventId=eid, body=booking(3)),
+    "delete": lambda ev, eid: ev.delete(calendarId=CAL, eventId=eid),
+}
+
+
+@pytest.mark.parametrize("op", sorted(WRITES_ON_EVENT))
+@pytest.mark.parametrize(
+    ("which", "status"), [("stale", 412), ("current", None), ("any", None), ("list", None)]
+)
+def test_if_match(fake, svc, op, which, status):
+    """If-Match with a stale etag is 412 conditionNotMet and writes nothing."""
+    events = svc.events()
+    first = events.insert(calendarId=CAL, body=booking(id="bk70001")).execute()["etag"]
+    current = events.patch(calendarId=CAL, eventId="bk70001", body={"location": "A"}).execute()
+    tag = {"stale": first, "current": current["etag"], "any": "*"}.get(
+        which, f'"1", {current["etag"]}'
+    )
+    request = with_headers(WRITES_ON_EVENT[op](events, "bk70001"), If_Match=tag)
+    if status is None:
+        request.execute()
+        assert fake.events(CAL, include_deleted=True)[0]["etag"] != current["etag"]
+        return
+    with pytest.raises(HttpError) as caught:
+        request.execute()
+    assert caught.value.status_code == status
+    assert json.loads(caught.value.content) == PRECONDITION_FAILED
+    assert fake.events(CAL, include_deleted=True) == [current]
+
+
+def test_if_none_match_on_get_is_304(svc):
+    """GET with If-None-Match naming the current etag answers 304 (an HttpError here)."""
+    events = svc.events()
+    event = events.insert(calendarId=CAL, body=booking(id="bk70002")).execute()
+    with pytest.raises(HttpError) as caught:
+        with_headers(
+            events.get(calendarId=CAL, eventId="bk70002"), If_None_Match=event["etag"]
+        ).execute()
+    assert caught.value.status_code == 304
+    stale = with_headers(events.get(calendarId=CAL, eventId="bk70002"), If_None_Match='"1"')
+    assert stale.execute() == event
+
+
+def test_if_match_inside_a_batch(fake, warm_svc):
+    """Batch parts carry their own If-Match headers and get 412 alone."""
+    events = warm_svc.events()
+    old = events.insert(calendarId=CAL, body=booking(id="bk70003")).execute()["etag"]
+    new = events.patch(calendarId=CAL, eventId="bk70003", body={"location": "B"}).execute()
+    events.insert(calendarId=CAL, body=booking(id="bk70004")).execute()
+    outcome: dict[str, int | None] = {}
+    batch = BatchHttpRequest(
+        callback=lambda rid, _resp, exc: outcome.update({rid: exc.status_code if exc else None}),
+        batch_uri=fake.batch_uri,
+    )
+    stale = events.patch(calendarId=CAL, eventId="bk70003", body={"summary": "s"})
+    batch.add(with_headers(stale, If_Match=old), request_id="stale")
+    fresh = events.update(calendarId=CAL, eventId="bk70003", body=booking(5))
+    batch.add(with_headers(fresh, If_Match=new["etag"]), request_id="fresh")
+    batch.add(
+        with_headers(events.delete(calendarId=CAL, eventId="bk70004"), If_Match=old),
+        request_id="stale-delete",
+    )
+    batch.execute()
+    assert outcome == {"stale": 412, "fresh": None, "stale-delete": 412}
+    assert [e["summary"] for e in fake.live_events(CAL)] == ["Booking 5", "Booking 0"]
+
+
+# ---- strict deleted --------------------------------------------------------------------
+
+
+@pytest.fixture
+def strict(module_creds: service_account.Credentials) -> Iterator[tuple[FakeGoogle, Resource]]:
+    """A fake with strict_deleted=True and a service on it, warm (token fetched)."""
+    with FakeGoogle(strict_deleted=True) as server:
+        server.add_calendar(CAL)
+        service = build_service(server.api_endpoint, module_creds.with_token_uri(server.token_uri))
+        props = {"private": {"uri": "u9"}}
+        events = service.events()
+        events.insert(
+            calendarId=CAL, body=booking(id="bk80000", extendedProperties=props)
+        ).execute()
+        events.delete(calendarId=CAL, eventId="bk80000").execute()
+        yield server, service
+        service.close()
+    assert server.server_errors == []
+
+
+def test_strict_deleted_default_is_the_module_constant(monkeypatch):
+    """STRICT_DELETED_DEFAULT decides the default (off until production stops relying on it)."""
+    assert google_server.STRICT_DELETED_DEFAULT is False
+    assert FakeGoogle().strict_deleted is False
+    monkeypatch.setattr(google_server, "STRICT_DELETED_DEFAULT", True)
+    assert FakeGoogle().strict_deleted is True
+    assert FakeGoogle(strict_deleted=False).strict_deleted is False
+
+
+def test_strict_deleted_reads_show_only_what_google_guarantees(strict):
+    """get and list(showDeleted) answer kind, id, status and etag; filters miss it."""
+    _, service = strict
+    events = service.events()
+    got = events.get(calendarId=CAL, eventId="bk80000").execute()
+    assert got.keys() == {"kind", "id", "status", "etag"}
+    assert got["kind"] == "calendar#event"
+    assert got["status"] == "cancelled"
+    assert events.list(calendarId=CAL, showDeleted=True).execute()["items"] == [got]
+    by_uri = events.list(calendarId=CAL, showDeleted=True, privateExtendedProperty="uri=u9")
+    assert by_uri.execute()["items"] == []
+
+
+@pytest.mark.parametrize(
+    ("call", "status", "why"),
+    [
+        (
+            lambda ev: ev.patch(calendarId=CAL, eventId="bk80000", body={"status": "confirmed"}),
+            403,
+            "forbidden",
+        ),
+        (lambda ev: ev.update(calendarId=CAL, eventId="bk80000", body=booking()), 403, "forbidden"),
+        (lambda ev: ev.delete(calendarId=CAL, eventId="bk80000"), 410, "deleted"),
+        (lambda ev: ev.delete(calendarId=CAL, eventId="nosuch1"), 404, "notFound"),
+        (lambda ev: ev.insert(calendarId=CAL, body=booking(id="bk80000")), 409, "duplicate"),
+    ],
+    ids=["patch-revive", "update", "delete-again", "delete-unknown", "insert-same-id"],
+)
+def test_strict_deleted_writes(strict, call, status, why):
+    """A deleted event cannot be revived or deleted again; its id stays taken."""
+    fake, service = strict
+    with pytest.raises(HttpError) as caught:
+        call(service.events()).execute()
+    assert (caught.value.status_code, reason(caught.value)) == (status, why)
+    assert fake.live_events(CAL) == []
+
+
+def test_strict_deleted_applies_inside_a_batch(strict):
+    """Batch parts meet the same strict rules."""
+    fake, service = strict
+    outcome: list[int | None] = []
+    batch = BatchHttpRequest(
+        callback=lambda _id, _resp, exc: outcome.append(exc.status_code if exc else None),
+        batch_uri=fake.batch_uri,
+    )
+    batch.add(service.events().patch(calendarId=CAL, eventId="bk80000", body={"summary": "x"}))
+    batch.add(service.events().get(calendarId=CAL, eventId="bk80000"))
+    batch.execute()
+    assert outcome == [403, None]
+
+
+# ---- extended property limits ----------------------------------------------------------
+
+
+def props(private: dict[str, str], shared: dict[str, str] | None = None) -> dict[str, Any]:
+    return {"extendedProperties": {"private": private, "shared": shared or {}}}
+
+
+def many(n: int, prefix: str = "k") -> dict[str, str]:
+    return {f"{prefix}{i}": "v" for i in range(n)}
+
+
+LIMITS = [
+    # (extendedProperties body, the limit named in the 400 message, or None: accepted)
+    (props({"k" * 44: "v", "v": "x" * 1024}), None),
+    (props({"k" * 45: "v"}), "44 characters"),
+    (props({"uri": "x" * 1025}), "1024 characters"),
+    (props({}, {"uri": "é" * 1024}), None),  # characters, not bytes
+    (props(many(150), many(150, "s")), None),
+    (props(many(151), many(150, "s")), "300 extended properties"),
+    (props({f"key{i:02d}": "é" * 1000 for i in range(16)}), None),  # 32,080 bytes
+    (props({f"key{i:02d}": "é" * 1000 for i in range(17)}), "32768 bytes"),
+]
+LIMIT_IDS = [
+    "at-limits",
+    "long-key",
+    "long-value",
+    "utf8-value",
+    "300-props",
+    "301-props",
+    "32k",
+    "over-32k",
+]
+
+
+@pytest.mark.parametrize(("body", "limit"), LIMITS, ids=LIMIT_IDS)
+@pytest.mark.parametrize("op", ["insert", "patch", "update", "batch-insert"])
+def test_extended_property_limits(fake, warm_svc, body, limit, op):
+    """Google silently drops or truncates beyond its limits; the fake refuses with 400."""
+    events = warm_svc.events()
+    if op in ("patch", "update"):
+        events.insert(calendarId=CAL, body=booking(id="bk90000")).execute()
+    request = {
+        "insert": lambda: events.insert(calendarId=CAL, body=booking(**body)),
+        "batch-insert": lambda: events.insert(calendarId=CAL, body=booking(**body)),
+        "patch": lambda: events.patch(calendarId=CAL, eventId="bk90000", body=body),
+        "update": lambda: events.update(calendarId=CAL, eventId="bk90000", body=booking(**body)),
+    }[op]()
+    errors: list[HttpError] = []
+    if op == "batch-insert":
+        batch = BatchHttpRequest(
+            callback=lambda _id, _resp, exc: errors.extend([exc] if exc else []),
+            batch_uri=fake.batch_uri,
+        )
+        batch.add(request)
+        batch.execute()
+    else:
+        try:
+            request.execute()
+        except HttpError as exc:
+            errors.append(exc)
+    if limit is None:
+        assert errors == []
+        assert fake.live_events(CAL)[0]["extendedProperties"] == body["extendedProperties"]
+        return
+    assert [e.status_code for e in errors] == [400]
+    assert reason(errors[0]) == "invalid"
+    assert limit in json.loads(errors[0].content)["error"]["message"]
+
+
+def test_patch_limits_apply_after_the_merge(fake, svc):
+    """A patch within the limits is refused when the merged event is not."""
+    events = svc.events()
+    events.insert(calendarId=CAL, body=booking(id="bk90001", **props(many(200)))).execute()
+    with pytest.raises(HttpError) as caught:
+        events.patch(calendarId=CAL, eventId="bk90001", body=props({}, many(101, "s"))).execute()
+    assert caught.value.status_code == 400
+    assert "300" in json.loads(caught.value.content)["error"]["message"]
+    remove = {"extendedProperties": {"private": {"k0": None}}}  # null clears one key
+    events.patch(calendarId=CAL, eventId="bk90001", body=remove).execute()
+    events.patch(calendarId=CAL, eventId="bk90001", body=props({}, many(100, "s"))).execute()
+    assert len(fake.live_events(CAL)[0]["extendedProperties"]["shared"]) == 100
+
+
+# ---- latency and request log -----------------------------------------------------------
+
+
+def test_latency_delays_every_request_and_can_change(fake, svc):
+    """latency (seconds) holds each HTTP request before it is answered."""
+    svc.events().list(calendarId=CAL).execute()
+    fake.latency = 0.2
+    started = time.monotonic()
+    svc.events().list(calendarId=CAL).execute()
+    assert time.monotonic() - started >= 0.2
+    fake.latency = 0.0
+    started = time.monotonic()
+    svc.events().list(calendarId=CAL).execute()
+    assert time.monotonic() - started < 0.2
+    assert FakeGoogle(latency=0.5).latency == 0.5
+
+
+def test_request_log_counts_kinds(fake, svc):
+    """A first booking costs a token and an insert; the log keeps path and query apart."""
+    svc.events().insert(calendarId=CAL, body=booking(id="bk91000")).execute()
+    assert fake.kinds() == ["token", "insert"]
+    assert (fake.count("token"), fake.count("insert"), fake.count()) == (1, 1, 2)
+    method, path, query = fake.request_log()[1]
+    assert (method, path) == (
+        "POST",
+        "/calendar/v3/calendars/team%40group.calendar.google.com/events",
+    )
+    assert "alt=json" in query
+    fake.reset_log()
+    events = svc.events()
+    events.get(calendarId=CAL, eventId="bk91000").execute()
+    events.patch(calendarId=CAL, eventId="bk91000", body={"summary": "x"}).execute()
+    events.update(calendarId=CAL, eventId="bk91000", body=booking()).execute()
+    events.list(calendarId=CAL).execute()
+    events.delete(calendarId=CAL, eventId="bk91000").execute()
+    assert fake.kinds() == ["get", "patch", "update", "list", "delete"]
+    with pytest.raises(ValueError, match="kind must be one of"):
+        fake.count("inserts")
+
+
+# ---- access roles, calendarList and calendars -----------------------------------------
+
+
+@pytest.mark.parametrize("role", ["owner", "writer", "reader", "freeBusyReader"])
+def test_access_role(fake, svc, role):
+    """list answers carry accessRole; readers may not write (403 requiredAccessLevel)."""
+    shared = "shared@group.calendar.google.com"
+    fake.add_calendar(shared, access_role=role)
+    events = svc.events()
+    assert events.list(calendarId=shared).execute()["accessRole"] == role
+    fake.seed_event(shared, {"id": "seeded1", **booking()})
+    writes = [
+        events.insert(calendarId=shared, body=booking()),
+        events.patch(calendarId=shared, eventId="seeded1", body={"summary": "x"}),
+        events.update(calendarId=shared, eventId="seeded1", body=booking()),
+        events.delete(calendarId=shared, eventId="seeded1"),
+    ]
+    for request in writes:
+        if role in ("owner", "writer"):
+            request.execute()
+            continue
+        with pytest.raises(HttpError) as caught:
+            request.execute()
+        assert (caught.value.status_code, reason(caught.value)) == (403, "requiredAccessLevel")
+
+
+def test_unknown_access_role_is_refused(fake):
+    with pytest.raises(ValueError, match="access_role must be one of"):
+        fake.add_calendar("x@group.calendar.google.com", access_role="editor")
+
+
+def test_calendar_list_and_calendars_get(fake, connect, sa_creds):
+    """calendarList.get and calendars.get for added calendars; 404 for others."""
+    fake.add_calendar("ro@group.calendar.google.com", access_role="reader")
+    readonly = "https://www.googleapis.com/auth/calendar.readonly"
+    service = connect(sa_creds.with_scopes([readonly]))
+    entry = service.calendarList().get(calendarId="ro@group.calendar.google.com").execute()
+    assert (entry["id"], entry["accessRole"]) == ("ro@group.calendar.google.com", "reader")
+    calendar = service.calendars().get(calendarId=CAL).execute()
+    assert (calendar["id"], calendar["summary"]) == (CAL, CAL)
+    for request in (
+        service.calendarList().get(calendarId="unknown@group.calendar.google.com"),
+        service.calendars().get(calendarId="unknown@group.calendar.google.com"),
+    ):
+        with pytest.raises(HttpError) as caught:
+            request.execute()
+        assert (caught.value.status_code, reason(caught.value)) == (404, "notFound")
+    with pytest.raises(HttpError) as caught:  # calendar.readonly may read events, not write
+        service.events().insert(calendarId=CAL, body=booking()).execute()
+    assert (caught.value.status_code, reason(caught.value)) == (403, "insufficientPermissions")
+
+
+@pytest.mark.parametrize(
+    "call",
+    [lambda s: s.calendarList().get(calendarId=CAL), lambda s: s.calendars().get(calendarId=CAL)],
+    ids=["calendarList", "calendars"],
+)
+def test_events_scope_may_not_read_calendars(svc, call):
+    """A calendar.events token gets 403 insufficientPermissions outside events."""
+    with pytest.raises(HttpError) as caught:
+        call(svc).execute()
+    assert (caught.value.status_code, reason(caught.value)) == (403, "insufficientPermissions")

@@ -1,7 +1,8 @@
-"""In-memory Google Calendar API v3 event semantics for the fake server (no HTTP here).
+"""In-memory Google Calendar API v3 semantics for the fake server (no HTTP here).
 
-CalendarStore.handle() answers one API call on ``calendars/{id}/events[/{eventId}]``
-or raises ApiError, whose body() is Google's JSON error shape.
+CalendarStore.handle() answers one API call on ``calendars/{id}/events[/{eventId}]``,
+``calendars/{id}`` or ``users/me/calendarList/{id}``, or raises ApiError, whose body()
+is Google's JSON error shape. The rules it applies live in google_rules.py.
 """
 
 from __future__ import annotations
@@ -14,17 +15,23 @@ import json
 import re
 import secrets
 import threading
-from datetime import UTC, date, datetime
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+try:
+    from . import google_rules as rules
+except ImportError:  # run as a script: python tests/fakes/google_server.py
+    import google_rules as rules  # type: ignore[import-not-found,no-redef]
 
 Json = dict[str, Any]
+__all__ = ["CalendarStore", "Json"]
 
 ID_RE = re.compile(r"[a-v0-9]{5,1024}")  # base32hex, as Google requires for client ids
 _ID_CHARS = "abcdefghijklmnopqrstuv0123456789"
 # Fields the server owns: ignored in request bodies, kept across PUT/PATCH/DELETE.
 SERVER_FIELDS = frozenset(
-    {
+    [
         "kind",
         "etag",
         "id",
@@ -35,119 +42,8 @@ SERVER_FIELDS = frozenset(
         "sequence",
         "creator",
         "organizer",
-    }
+    ]
 )
-USAGE_REASONS = frozenset(
-    {"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded", "dailyLimitExceeded"}
-)
-_CALENDAR_REASONS = frozenset({"timeRangeEmpty", "requiredAccessLevel", "forbiddenForNonOrganizer"})
-_MESSAGES = {
-    400: "Bad Request",
-    401: "Invalid Credentials",
-    403: "Forbidden",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    409: "Conflict",
-    410: "Resource has been deleted",
-    429: "Rate Limit Exceeded",
-    500: "Backend Error",
-    502: "Bad Gateway",
-    503: "The service is currently unavailable.",
-}
-
-
-def error_body(status: int, reason: str, message: str | None = None) -> Json:
-    """Google's error JSON: {"error": {"code", "message", "errors": [{domain, reason, message}]}}."""
-    if not message:
-        message = "Rate Limit Exceeded" if reason in USAGE_REASONS else None
-        message = message or _MESSAGES.get(status, "Error")
-    domain = (
-        "usageLimits"
-        if reason in USAGE_REASONS
-        else "calendar"
-        if reason in _CALENDAR_REASONS
-        else "global"
-    )
-    detail = {"domain": domain, "reason": reason, "message": message}
-    return {"error": {"code": status, "message": message, "errors": [detail]}}
-
-
-class ApiError(Exception):
-    """An API call that Google would answer with an error."""
-
-    def __init__(self, status: int, reason: str, message: str | None = None) -> None:
-        self.status, self.reason, self.message = status, reason, message
-        super().__init__(f"{status} {reason}: {message or ''}")
-
-    def body(self) -> Json:
-        return error_body(self.status, self.reason, self.message)
-
-
-def now_rfc3339() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def parse_time(value: object) -> datetime | None:
-    """RFC 3339 (or a plain date, taken as UTC midnight); None when unparsable."""
-    if not isinstance(value, str):
-        return None
-    try:
-        if len(value) == 10:
-            return datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC)
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def event_time(when: object, which: str) -> datetime:
-    """Check an event's start/end object as Google does; return it as an aware datetime."""
-    if not isinstance(when, dict) or not ("dateTime" in when or "date" in when):
-        raise ApiError(400, "required", f"Missing {which} time.")
-    moment = parse_time(when.get("dateTime", when.get("date")))
-    if moment is None:
-        raise ApiError(400, "invalid", f"Invalid {which} time.")
-    if moment.tzinfo is None:
-        tz = when.get("timeZone")
-        if not tz:
-            raise ApiError(400, "required", f"Missing time zone definition for {which} time.")
-        try:
-            moment = moment.replace(tzinfo=ZoneInfo(str(tz)))
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ApiError(
-                400, "invalid", f"Invalid time zone definition for {which} time."
-            ) from None
-    return moment
-
-
-def _span(event: Json) -> tuple[datetime, datetime] | None:
-    try:
-        return event_time(event.get("start"), "start"), event_time(event.get("end"), "end")
-    except ApiError:
-        return None
-
-
-def validate(body: Json, *, require_times: bool) -> None:
-    status = body.get("status")
-    if status is not None and status not in ("confirmed", "tentative", "cancelled"):
-        raise ApiError(400, "invalid", "Invalid value for: status")
-    if not require_times and "start" not in body and "end" not in body:
-        return
-    start, end = event_time(body.get("start"), "start"), event_time(body.get("end"), "end")
-    if end < start:
-        raise ApiError(400, "timeRangeEmpty", "The specified time range is empty.")
-
-
-def merge(target: Json, patch: Json) -> Json:
-    """PATCH semantics: objects merge recursively, lists and scalars replace, null clears."""
-    out = dict(target)
-    for key, value in patch.items():
-        if value is None:
-            out.pop(key, None)
-        elif isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
 
 
 def _one(query: dict[str, list[str]], name: str) -> str | None:
@@ -158,24 +54,35 @@ def _bound(query: dict[str, list[str]], name: str) -> datetime | None:
     raw = _one(query, name)
     if raw is None:
         return None
-    moment = parse_time(raw)
+    moment = rules.parse_time(raw)
     if moment is None or moment.tzinfo is None:  # Google wants an explicit offset
-        raise ApiError(400, "badRequest", f"Bad Request: invalid {name}")
+        raise rules.ApiError(400, "badRequest", f"Bad Request: invalid {name}")
     return moment
 
 
 class CalendarStore:
-    """Calendars (only known ones exist) holding events; deleted events stay, cancelled."""
+    """Calendars (only known ones exist) holding events; deleted events stay, cancelled.
 
-    def __init__(self, *, strip_deleted: bool = False) -> None:
+    strip_deleted: reads of a deleted event show only what Google guarantees (kind,
+    etag, id, status). strict_deleted: that, and also filters do not see the stripped
+    fields, and patch/update of a deleted event answer 403 forbidden (no revival).
+    """
+
+    def __init__(self, *, strip_deleted: bool = False, strict_deleted: bool = False) -> None:
         self.strip_deleted = strip_deleted
+        self.strict_deleted = strict_deleted
         self.lock = threading.RLock()
         self._calendars: dict[str, dict[str, Json]] = {}
+        self._roles: dict[str, str] = {}
         self._etags = itertools.count(3_400_000_000_000_000)
 
-    def add_calendar(self, calendar_id: str) -> None:
+    def add_calendar(self, calendar_id: str, access_role: str = "owner") -> None:
+        if access_role not in rules.ACCESS_ROLES:
+            roles = rules.ACCESS_ROLES
+            raise ValueError(f"access_role must be one of {roles}, not {access_role!r}")
         with self.lock:
             self._calendars.setdefault(calendar_id, {})
+            self._roles[calendar_id] = access_role
 
     def calendar_ids(self) -> list[str]:
         with self.lock:
@@ -204,47 +111,77 @@ class CalendarStore:
         query: dict[str, list[str]],
         body: bytes,
         owner: str,
+        headers: dict[str, str] | None = None,
+        scopes: Iterable[str] | None = None,
     ) -> tuple[int, Json | None]:
-        """One call on calendars/{cid}/events[/{eid}] (segments already unquoted)."""
-        if (
-            len(segments) not in (3, 4)
-            or segments[0] != "calendars"
-            or segments[2] != "events"
-            or "" in segments
-        ):
-            raise ApiError(404, "notFound", "Not Found")
+        """One API call (segments already unquoted; header names lower-cased).
+
+        scopes: the OAuth scopes of the caller's token, None when unknown (no check).
+        """
+        headers = headers or {}
+        if "" in segments or len(segments) < 2:
+            raise rules.ApiError(404, "notFound", "Not Found")
+        if segments[:3] == ["users", "me", "calendarList"] and len(segments) == 4:
+            rules.check_scopes(scopes, "calendarList", method)
+            return 200, self._calendar_resource(method, segments[3], "calendar#calendarListEntry")
+        if segments[0] == "calendars" and len(segments) == 2:
+            rules.check_scopes(scopes, "calendars", method)
+            return 200, self._calendar_resource(method, segments[1], "calendar#calendar")
+        if len(segments) not in (3, 4) or segments[0] != "calendars" or segments[2] != "events":
+            raise rules.ApiError(404, "notFound", "Not Found")
+        rules.check_scopes(scopes, "events", method)
         with self.lock:
             cid = segments[1]
             if cid not in self._calendars:
-                raise ApiError(404, "notFound", "Not Found")
+                raise rules.ApiError(404, "notFound", "Not Found")
+            rules.check_role(self._roles[cid], method)
             if len(segments) == 3 and method == "GET":
                 return 200, self._list(cid, query)
             if len(segments) == 3 and method == "POST":
                 return 200, self._insert(cid, _json_object(body), owner)
             if len(segments) == 3 or method not in ("GET", "PATCH", "PUT", "DELETE"):
-                raise ApiError(405, "httpMethodNotAllowed", "Method Not Allowed")
-            return self._on_event(method, cid, segments[3], body, owner)
+                raise rules.ApiError(405, "httpMethodNotAllowed", "Method Not Allowed")
+            return self._on_event(method, cid, segments[3], body, owner, headers)
+
+    def _calendar_resource(self, method: str, cid: str, kind: str) -> Json:
+        """calendarList.get / calendars.get of a calendar added to the fake."""
+        if method != "GET":
+            raise rules.ApiError(405, "httpMethodNotAllowed", "Method Not Allowed")
+        with self.lock:
+            if cid not in self._calendars:
+                raise rules.ApiError(404, "notFound", "Not Found")
+            resource: Json = {"kind": kind, "etag": f'"{next(self._etags)}"', "id": cid}
+            resource.update(summary=cid, timeZone="UTC")
+            if kind == "calendar#calendarListEntry":
+                resource["accessRole"] = self._roles[cid]
+            return resource
 
     def _on_event(
-        self, method: str, cid: str, eid: str, body: bytes, owner: str
+        self, method: str, cid: str, eid: str, body: bytes, owner: str, headers: dict[str, str]
     ) -> tuple[int, Json | None]:
         events = self._calendars[cid]
         event = events.get(eid)
         if event is None:
-            raise ApiError(404, "notFound", "Not Found")
+            raise rules.ApiError(404, "notFound", "Not Found")
         if method == "GET":
+            if rules.not_modified(headers, event):
+                return 304, None
             return 200, self._visible(event)
+        deleted = event["status"] == "cancelled"
+        if method == "DELETE" and deleted:
+            raise rules.ApiError(410, "deleted", "Resource has been deleted")
+        if deleted and self.strict_deleted:  # what users report for updates of deleted events
+            raise rules.ApiError(403, "forbidden", "Forbidden")
+        rules.check_if_match(headers, event)
         if method == "DELETE":
-            if event["status"] == "cancelled":
-                raise ApiError(410, "deleted", "Resource has been deleted")
             cancelled = {**event, "status": "cancelled"}
             events[eid] = self._stamp(cid, eid, cancelled, prior=event, owner=owner)
             return 204, None
         data = _json_object(body)
         if method == "PATCH":
             client_part = {k: v for k, v in event.items() if k not in SERVER_FIELDS}
-            data = merge(client_part, data)
-        validate(data, require_times=method == "PUT")
+            data = rules.merge(client_part, data)
+        rules.validate(data, require_times=method == "PUT")
         events[eid] = self._stamp(cid, eid, data, prior=event, owner=owner)
         return 200, events[eid]
 
@@ -254,16 +191,18 @@ class CalendarStore:
         if eid is None:
             eid = _new_id()
         elif not isinstance(eid, str) or not ID_RE.fullmatch(eid):
-            raise ApiError(400, "invalid", "Invalid resource id value.")
+            raise rules.ApiError(400, "invalid", "Invalid resource id value.")
         if eid in events:  # deleted (cancelled) events keep their id taken
-            raise ApiError(409, "duplicate", "The requested identifier already exists.")
-        validate(data, require_times=True)
+            raise rules.ApiError(409, "duplicate", "The requested identifier already exists.")
+        rules.validate(data, require_times=True)
         events[eid] = self._stamp(cid, eid, data, prior=None, owner=owner)
         return events[eid]
 
     def _stamp(self, cid: str, eid: str, data: Json, *, prior: Json | None, owner: str) -> Json:
-        """The stored resource: client fields from data, server fields new or from prior."""
-        now = now_rfc3339()
+        """The stored resource: client fields from data, server fields new or from prior.
+
+        Every write gets a new etag (insert, patch, update and delete alike)."""
+        now = rules.now_rfc3339()
         link = base64.urlsafe_b64encode(f"{eid} {cid}".encode()).decode().rstrip("=")
         event: Json = {
             "kind": "calendar#event",
@@ -287,10 +226,8 @@ class CalendarStore:
         return event
 
     def _visible(self, event: Json) -> Json:
-        if self.strip_deleted and event["status"] == "cancelled":
-            keep = ("kind", "etag", "id", "status")
-            return {k: event[k] for k in keep}
-        return event
+        strip = self.strip_deleted or self.strict_deleted
+        return rules.stripped(event) if strip and event["status"] == "cancelled" else event
 
     def _list(self, cid: str, query: dict[str, list[str]]) -> Json:
         wanted: list[tuple[str, str, str]] = []
@@ -298,16 +235,16 @@ class CalendarStore:
             for constraint in query.get(f"{scope}ExtendedProperty", []):
                 key, eq, value = constraint.partition("=")
                 if not eq or not key:
-                    raise ApiError(400, "invalid", f"Invalid {scope}ExtendedProperty value.")
+                    raise rules.ApiError(400, "invalid", f"Invalid {scope}ExtendedProperty value.")
                 wanted.append((scope, key, value))
         try:
             limit = int(_one(query, "maxResults") or 250)
             token = _one(query, "pageToken")
             offset = int(base64.urlsafe_b64decode(token).decode()) if token else 0
         except (ValueError, binascii.Error):
-            raise ApiError(400, "invalid", "Invalid maxResults or pageToken value.") from None
+            raise rules.ApiError(400, "invalid", "Invalid maxResults or pageToken value.") from None
         if limit < 1:
-            raise ApiError(400, "invalid", "Invalid value for: maxResults")
+            raise rules.ApiError(400, "invalid", "Invalid value for: maxResults")
         limit = min(limit, 2500)
         time_min, time_max = _bound(query, "timeMin"), _bound(query, "timeMax")
         updated_min = _bound(query, "updatedMin")
@@ -315,35 +252,36 @@ class CalendarStore:
         ical_uid = _one(query, "iCalUID")
 
         def keep(event: Json) -> bool:
-            props = event.get("extendedProperties") or {}
             if event["status"] == "cancelled" and not show_deleted:
                 return False
+            seen = self._visible(event) if self.strict_deleted else event
+            props = seen.get("extendedProperties") or {}
             if any((props.get(s) or {}).get(k) != v for s, k, v in wanted):
                 return False
-            if ical_uid is not None and event["iCalUID"] != ical_uid:
+            if ical_uid is not None and seen.get("iCalUID") != ical_uid:
                 return False
-            updated = parse_time(event["updated"])
+            updated = rules.parse_time(event["updated"])
             if updated_min and updated and updated < updated_min:
                 return False
             if time_min is None and time_max is None:
                 return True
-            span = _span(event)  # overlap: end > timeMin and start < timeMax
-            return span is not None and not (
-                (time_min and span[1] <= time_min) or (time_max and span[0] >= time_max)
+            times = rules.span(event)  # overlap: end > timeMin and start < timeMax
+            return times is not None and not (
+                (time_min and times[1] <= time_min) or (time_max and times[0] >= time_max)
             )
 
         items = [e for e in self._calendars[cid].values() if keep(e)]
         if _one(query, "orderBy") == "startTime":
-            items.sort(key=lambda e: s[0].timestamp() if (s := _span(e)) else 0.0)
+            items.sort(key=lambda e: s[0].timestamp() if (s := rules.span(e)) else 0.0)
         elif _one(query, "orderBy") == "updated":
             items.sort(key=lambda e: str(e["updated"]))
         result: Json = {
             "kind": "calendar#events",
             "etag": f'"{next(self._etags)}"',
             "summary": cid,
-            "updated": now_rfc3339(),
+            "updated": rules.now_rfc3339(),
             "timeZone": "UTC",
-            "accessRole": "owner",
+            "accessRole": self._roles[cid],
             "defaultReminders": [],
             "items": [self._visible(e) for e in items[offset : offset + limit]],
         }
@@ -361,7 +299,7 @@ def _json_object(body: bytes) -> Json:
     try:
         data = json.loads(body or b"{}")
     except ValueError:
-        raise ApiError(400, "parseError", "Parse Error") from None
+        raise rules.ApiError(400, "parseError", "Parse Error") from None
     if not isinstance(data, dict):
-        raise ApiError(400, "badRequest", "The request body must be a JSON object.")
+        raise rules.ApiError(400, "badRequest", "The request body must be a JSON object.")
     return data

@@ -1,15 +1,19 @@
 """A fake Google Calendar API v3 + OAuth2 token server for tests, on 127.0.0.1.
 
 Driven over real HTTP by the real google-api-python-client and google-auth (no
-mocks). This module routes, logs and injects faults; event semantics live in
-google_calendar.py, tokens and credential files in google_oauth.py, batch framing in
-google_batch.py, the socket side in google_http.py. Stdlib only, plus
+mocks). This module routes, logs, delays and injects faults; event semantics live in
+google_calendar.py and the rules they follow in google_rules.py, tokens and credential
+files in google_oauth.py, batch framing in google_batch.py, fault queueing and request
+classification in google_traffic.py, the socket side in google_http.py. Stdlib only, plus
 ``cryptography`` for the service-account key.
 
 Standalone, for pipeline tests (prints base_url; serves until SIGTERM/SIGINT)::
 
-    python tests/fakes/google_server.py --port 0 --calendar ID [--calendar ID ...]
+    python tests/fakes/google_server.py --port 0 --calendar ID[=ROLE] [--calendar ...]
         [--ready-file PATH] [--dump PATH] [--service-account-file PATH] [--strip-deleted]
+        [--strict-deleted | --no-strict-deleted] [--latency SECONDS]
+
+ROLE is owner (default), writer, reader or freeBusyReader.
 
 --dump gets FakeGoogle.dump() at exit: {"events": {calendar_id: [stored events,
 cancelled ones included]}, "requests": [[method, path], ...], "http_requests": n,
@@ -18,22 +22,17 @@ cancelled ones included]}, "requests": [[method, path], ...], "http_requests": n
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
-import os
-import signal
 import sys
 import threading
-from dataclasses import dataclass
-from pathlib import Path
-from types import FrameType, TracebackType
+from types import TracebackType
 from typing import Self
 from urllib.parse import parse_qs, unquote, urlsplit
 
 try:
     from .google_batch import parse_batch, render_batch
-    from .google_calendar import ApiError, CalendarStore, Json, error_body
+    from .google_calendar import CalendarStore
     from .google_http import LoopbackServer, Reply
     from .google_oauth import (
         IMPERSONATE_SUFFIX,
@@ -44,14 +43,11 @@ try:
         write_external_account_file,
         write_service_account_file,
     )
+    from .google_rules import ApiError, Json, error_body
+    from .google_traffic import REQUEST_KINDS, Fault, Faults, classify
 except ImportError:  # run as a script: python tests/fakes/google_server.py
     from google_batch import parse_batch, render_batch  # type: ignore[import-not-found,no-redef]
-    from google_calendar import (  # type: ignore[import-not-found,no-redef]
-        ApiError,
-        CalendarStore,
-        Json,
-        error_body,
-    )
+    from google_calendar import CalendarStore  # type: ignore[import-not-found,no-redef]
     from google_http import LoopbackServer, Reply  # type: ignore[import-not-found,no-redef]
     from google_oauth import (  # type: ignore[import-not-found,no-redef]
         IMPERSONATE_SUFFIX,
@@ -62,8 +58,20 @@ except ImportError:  # run as a script: python tests/fakes/google_server.py
         write_external_account_file,
         write_service_account_file,
     )
+    from google_rules import ApiError, Json, error_body  # type: ignore[import-not-found,no-redef]
+    from google_traffic import (  # type: ignore[import-not-found,no-redef]
+        REQUEST_KINDS,
+        Fault,
+        Faults,
+        classify,
+    )
+
+# strict_deleted when FakeGoogle(strict_deleted=None) (the default): flip to True once the
+# production code no longer relies on reading or reviving deleted events.
+STRICT_DELETED_DEFAULT = False
 
 __all__ = [
+    "STRICT_DELETED_DEFAULT",
     "FakeGoogle",
     "write_authorized_user_file",
     "write_external_account_file",
@@ -73,24 +81,6 @@ __all__ = [
 API_PREFIX = "/calendar/v3/"
 BATCH_PATH = "/batch/calendar/v3"
 MAX_BATCH = 50
-FAULT_KINDS = ("status", "reset", "timeout", "lost_response", "token")
-
-
-@dataclass
-class _Fault:
-    method: str | None
-    path_contains: str | None
-    times: int
-    status: int
-    reason: str
-    message: str | None
-    retry_after: int | None
-    kind: str
-
-    def matches(self, method: str, target: str) -> bool:
-        return (self.method is None or self.method.upper() == method) and (
-            self.path_contains is None or self.path_contains in target
-        )
 
 
 def _json(status: int, obj: object, headers: dict[str, str] | None = None) -> Reply:
@@ -121,8 +111,23 @@ def _oauth_error(
 class FakeGoogle:
     """Google Calendar (events subset) + OAuth token endpoint, served on 127.0.0.1."""
 
-    def __init__(self, *, strip_deleted: bool = False, port: int = 0) -> None:
-        self.store = CalendarStore(strip_deleted=strip_deleted)
+    def __init__(
+        self,
+        *,
+        strict_deleted: bool | None = None,
+        strip_deleted: bool = False,
+        latency: float = 0.0,
+        port: int = 0,
+    ) -> None:
+        """strict_deleted (None: STRICT_DELETED_DEFAULT): a deleted event reads back as
+        {kind, id, status, etag} only, filters no longer match it, and patch/update of it
+        answer 403 forbidden; off, it keeps all its fields and a patch revives it.
+        strip_deleted: only the first part (reads). latency: seconds every HTTP request
+        waits before it is answered (an attribute: change it any time)."""
+        if strict_deleted is None:
+            strict_deleted = STRICT_DELETED_DEFAULT
+        self.store = CalendarStore(strip_deleted=strip_deleted, strict_deleted=strict_deleted)
+        self.latency = latency
         self.timeout_sleep = 3.0  # how long a "timeout" fault holds a request, seconds
         self.requests: list[tuple[str, str]] = []  # (method, path?query); batch parts too
         self.http_requests = 0  # real HTTP requests received (a batch counts once)
@@ -134,19 +139,22 @@ class FakeGoogle:
         self._port = port
         self._lock = threading.RLock()
         self._denied: dict[str, tuple[int, str, str]] = {}
-        self._faults: list[_Fault] = []
-        self._tokens: dict[str, str] = {}  # access token -> identity
+        self._faults = Faults()
+        self._tokens: dict[str, tuple[str, list[str] | None]] = {}  # token -> identity, scopes
         self._http: LoopbackServer | None = None
+        self._stopped = threading.Event()  # ends latency waits at stop()
 
     # ---- lifecycle -----------------------------------------------------------------
     def start(self) -> Self:
         if self._http is None:
+            self._stopped.clear()
             self._http = LoopbackServer(self.serve, port=self._port)
             self._http.errors = self.server_errors
         return self
 
     def stop(self) -> None:
         http, self._http = self._http, None
+        self._stopped.set()
         if http is not None:
             http.stop()
 
@@ -180,8 +188,14 @@ class FakeGoogle:
         return self.base_url + TOKEN_PATH
 
     # ---- test controls and inspection ---------------------------------------------
-    def add_calendar(self, calendar_id: str) -> None:
-        self.store.add_calendar(calendar_id)
+    @property
+    def strict_deleted(self) -> bool:
+        return self.store.strict_deleted
+
+    def add_calendar(self, calendar_id: str, access_role: str = "owner") -> None:
+        """Make calendar_id exist, with the caller's accessRole on it: owner, writer,
+        reader (writes answer 403 requiredAccessLevel) or freeBusyReader (likewise)."""
+        self.store.add_calendar(calendar_id, access_role)
 
     def seed_event(self, calendar_id: str, event: Json) -> Json:
         """Store an event directly (no validation, nothing logged); returns it."""
@@ -227,21 +241,15 @@ class FakeGoogle:
         the socket kinds abort the whole batch ("lost_response" after running it all).
         kind="token" is kind="status" with path_contains defaulting to "/token".
         """
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"kind must be one of {FAULT_KINDS}, not {kind!r}")
-        if times < 1:
-            raise ValueError("times must be >= 1")
+        fault = Fault(method, path_contains, times, status, reason, message, retry_after, kind)
+        self._faults.add(fault)
         if kind == "token":
-            kind, path_contains = "status", path_contains or TOKEN_PATH
-        fault = _Fault(method, path_contains, times, status, reason, message, retry_after, kind)
-        with self._lock:
-            self._faults.append(fault)
+            fault.kind, fault.path_contains = "status", path_contains or TOKEN_PATH
 
     @property
     def pending_faults(self) -> int:
         """How many fault firings are still queued."""
-        with self._lock:
-            return sum(f.times for f in self._faults)
+        return self._faults.pending
 
     def revoke_tokens(self) -> None:
         """Invalidate all issued access tokens (clients get 401 and must refresh)."""
@@ -253,6 +261,25 @@ class FakeGoogle:
         with self._lock:
             self.requests.clear()
             self.http_requests = 0
+
+    def request_log(self) -> list[tuple[str, str, str]]:
+        """(method, path, query) of every request so far, batch parts included."""
+        with self._lock:
+            return [(m, *t.partition("?")[::2]) for m, t in self.requests]
+
+    def kinds(self) -> list[str]:
+        """What each logged request was (google_traffic.REQUEST_KINDS), in order, e.g.
+        ["token", "insert"] for a first booking; a batch logs "batch", then its parts."""
+        with self._lock:
+            log = list(self.requests)
+        return [classify(m, t, token_path=TOKEN_PATH, batch_path=BATCH_PATH) for m, t in log]
+
+    def count(self, kind: str | None = None) -> int:
+        """How many logged requests were of `kind` (all of them when None)."""
+        if kind is not None and kind not in REQUEST_KINDS:
+            raise ValueError(f"kind must be one of {REQUEST_KINDS}, not {kind!r}")
+        kinds = self.kinds()
+        return len(kinds) if kind is None else kinds.count(kind)
 
     def dump(self) -> Json:
         """Everything a pipeline test inspects, as JSON-ready data."""
@@ -274,7 +301,9 @@ class FakeGoogle:
         with self._lock:
             self.requests.append((method, target))
             self.http_requests += 1
-        fault = self._take_fault(method, target)
+        if self.latency > 0:
+            self._stopped.wait(self.latency)
+        fault = self._faults.take(method, target)
         if fault is not None and fault.kind in ("reset", "timeout"):
             return Reply(0, drop=fault.kind, hold=self.timeout_sleep)
         if fault is not None and fault.kind == "status":
@@ -292,30 +321,21 @@ class FakeGoogle:
             reply.drop = "reset"
         return reply
 
-    def _take_fault(self, method: str, target: str) -> _Fault | None:
-        with self._lock:
-            for fault in self._faults:
-                if fault.matches(method, target):
-                    fault.times -= 1
-                    if fault.times == 0:
-                        self._faults.remove(fault)
-                    return fault
-        return None
-
-    def _fault_reply(self, fault: _Fault, target: str) -> Reply:
+    def _fault_reply(self, fault: Fault, target: str) -> Reply:
         if urlsplit(target).path == TOKEN_PATH:
             description = fault.message or "injected fault"
             return _oauth_error(fault.status, fault.reason, description, fault.retry_after)
         return _error(fault.status, fault.reason, fault.message, fault.retry_after)
 
-    def _issue(self, identity: str) -> str:
+    def _issue(self, identity: str, scopes: list[str] | None = None) -> str:
         with self._lock:
             self.tokens_issued += 1
             token = f"fake-access-{self.tokens_issued}"
-            self._tokens[token] = identity
+            self._tokens[token] = (identity, scopes)
             return token
 
-    def _owner(self, headers: dict[str, str]) -> str | None:
+    def _caller(self, headers: dict[str, str]) -> tuple[str, list[str] | None] | None:
+        """(identity, OAuth scopes or None when unknown) of the bearer token."""
         auth = headers.get("authorization", "")
         with self._lock:
             return self._tokens.get(auth[7:]) if auth.startswith("Bearer ") else None
@@ -331,7 +351,8 @@ class FakeGoogle:
             with self._lock:
                 self.subjects.append(grant.claims.get("sub"))
                 self.token_claims.append(grant.claims)
-        token = self._issue(grant.identity)
+        scope = grant.claims.get("scope") if grant.claims is not None else None
+        token = self._issue(grant.identity, str(scope).split() if scope else None)
         answer = {"access_token": token, "expires_in": 3600, "token_type": "Bearer"}
         return _json(200, {**answer, **grant.extra})
 
@@ -339,7 +360,7 @@ class FakeGoogle:
         """IAM credentials generateAccessToken (external_account impersonation)."""
         if method != "POST":
             return _error(405, "httpMethodNotAllowed")
-        if self._owner(headers) is None:
+        if self._caller(headers) is None:
             return _error(401, "authError", "Invalid Credentials")
         email = unquote(path.rsplit("/", 1)[-1].removesuffix(IMPERSONATE_SUFFIX))
         with self._lock:
@@ -363,7 +384,7 @@ class FakeGoogle:
         for part in parts:
             with self._lock:
                 self.requests.append((part.method, part.target))
-            fault = self._take_fault(part.method, part.target)
+            fault = self._faults.take(part.method, part.target)
             if fault is not None and fault.kind in ("reset", "timeout"):
                 # The parts before this one stay done.
                 return Reply(0, drop=fault.kind, hold=self.timeout_sleep)
@@ -383,9 +404,10 @@ class FakeGoogle:
         url = urlsplit(target)
         if not url.path.startswith(API_PREFIX):
             return _error(404, "notFound", "Not Found")
-        owner = self._owner(headers)
-        if owner is None:
+        caller = self._caller(headers)
+        if caller is None:
             return _error(401, "authError", "Invalid Credentials")
+        owner, scopes = caller
         segments = [unquote(s) for s in url.path[len(API_PREFIX) :].split("/")]
         with self._lock:
             denied = self._denied.get(segments[1]) if len(segments) > 1 else None
@@ -393,51 +415,16 @@ class FakeGoogle:
             return _error(*denied)
         query = parse_qs(url.query, keep_blank_values=True)
         try:
-            status, obj = self.store.handle(method, segments, query, body, owner)
+            status, obj = self.store.handle(method, segments, query, body, owner, headers, scopes)
         except ApiError as exc:
             return _error(exc.status, exc.reason, exc.message)
-        return Reply(status) if obj is None else _json(status, obj)
+        if obj is None:
+            return Reply(status)
+        etag = {"ETag": str(obj["etag"])} if "etag" in obj else {}
+        return _json(status, obj, etag)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+if __name__ == "__main__":  # the command line lives in google_cli.py
+    from google_cli import main  # type: ignore[import-not-found]
 
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Fake Google Calendar + OAuth server.")
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--calendar", action="append", default=[], help="repeatable")
-    parser.add_argument("--ready-file", type=Path, help="gets base_url once serving")
-    parser.add_argument("--dump", type=Path, help="JSON of events + request log, at exit")
-    parser.add_argument("--service-account-file", type=Path, help="write a key for us")
-    parser.add_argument("--strip-deleted", action="store_true")
-    args = parser.parse_args(argv)
-    done = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        done.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    fake = FakeGoogle(strip_deleted=args.strip_deleted, port=args.port).start()
-    try:
-        for calendar_id in args.calendar:
-            fake.add_calendar(calendar_id)
-        if args.service_account_file:
-            write_service_account_file(args.service_account_file, token_uri=fake.token_uri)
-        print(fake.base_url, flush=True)
-        if args.ready_file:
-            _write_atomic(args.ready_file, fake.base_url + "\n")
-        while not done.wait(0.2):
-            pass
-    finally:
-        if args.dump:
-            _write_atomic(args.dump, json.dumps(fake.dump(), indent=2))
-        fake.stop()
-    return 0
-
-
-if __name__ == "__main__":
     sys.exit(main())
