@@ -21,11 +21,11 @@ from histories import GROUP, Action, Meeting, deliveries
 
 pytestmark = pytest.mark.slow
 TRIALS = int(os.environ.get("CONCURRENCY_TRIALS", "4"))
-TEAM_MAP = f"""
+TEAM_MAP = """
 version: 1
 teams:
   support:
-    calendar_id: {GLOBAL}
+    calendar_id: {calendar}
 routes:
   - team: support
     event_name_contains: ["Support"]
@@ -63,7 +63,7 @@ def _run_all(paths: list[Path], argv: list[str], env: dict[str, str]) -> None:
         ]
         again = []
         for path, proc in zip(todo, procs, strict=True):
-            out, err = proc.communicate(timeout=120)
+            _, err = proc.communicate(timeout=120)
             assert proc.returncode in (0, 1), err
             if proc.returncode == 1:
                 again.append(path)
@@ -89,9 +89,9 @@ def _write(tmp_path: Path, bodies: list[dict[str, Any]]) -> list[Path]:
     return paths
 
 
-def _base_env(tmp_path: Path) -> dict[str, str]:
-    config = tmp_path / "team_map.yaml"
-    config.write_text(TEAM_MAP)
+def _base_env(tmp_path: Path, calendar: str = GLOBAL) -> dict[str, str]:
+    config = tmp_path / f"team_map-{calendar}.yaml"
+    config.write_text(TEAM_MAP.format(calendar=calendar))
     keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "SYSTEMROOT")}
     return {**keep, "PYTHONPATH": str(ROOT / "scripts"), "CALSYNC_CONFIG": str(config)}
 
@@ -129,6 +129,8 @@ def test_concurrent_deliveries_on_google(tmp_path, fake_google, key_file):
     assert expected, "the in-order run shows the meeting"
     fake_google.latency = 0.05
     for trial in range(TRIALS):
-        fake_google.reset_calendar(GLOBAL)
+        calendar = f"c_trial{trial}@group.calendar.google.com"
+        fake_google.add_calendar(calendar)
+        env = {**env, **_base_env(tmp_path, calendar)}
         _run_all(paths, ["--backend", "google"], env)
-        assert _shown(fake_google.events(GLOBAL, include_deleted=True)) == expected, trial
+        assert _shown(fake_google.events(calendar, include_deleted=True)) == expected, trial

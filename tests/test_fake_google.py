@@ -265,7 +265,7 @@ def test_insert_get_patch_delete_roundtrip(fake, svc):
     assert events.delete(calendarId=CAL, eventId="bk00001").execute() == ""
     gone = events.get(calendarId=CAL, eventId="bk00001").execute()
     assert gone["status"] == "cancelled"
-    assert gone["extendedProperties"]["private"]["uri"] == "u1"
+    assert "extendedProperties" not in gone  # strict by default: Google keeps only the id
     assert fake.live_events(CAL) == []
     assert [e["id"] for e in fake.events(CAL, include_deleted=True)] == ["bk00001"]
 
@@ -367,7 +367,9 @@ def test_strip_deleted_keeps_only_id_and_status(sa_creds):
 
 
 def test_patch_restores_and_cancels(fake, svc):
-    """PATCH status confirmed revives a deleted event; status cancelled deletes it."""
+    """Lenient mode only (strict_deleted=False): PATCH status confirmed revives a deleted
+    event, status cancelled deletes it. Real Google does not promise the revival."""
+    fake.store.strict_deleted = False
     events = svc.events()
     events.insert(calendarId=CAL, body=booking(id="bk00005")).execute()
     events.delete(calendarId=CAL, eventId="bk00005").execute()
@@ -794,12 +796,12 @@ def strict(module_creds: service_account.Credentials) -> Iterator[tuple[FakeGoog
 
 
 def test_strict_deleted_default_is_the_module_constant(monkeypatch):
-    """STRICT_DELETED_DEFAULT decides the default (off until production stops relying on it)."""
-    assert google_server.STRICT_DELETED_DEFAULT is False
-    assert FakeGoogle().strict_deleted is False
-    monkeypatch.setattr(google_server, "STRICT_DELETED_DEFAULT", True)
+    """STRICT_DELETED_DEFAULT decides the default: strict, as Google promises no more."""
+    assert google_server.STRICT_DELETED_DEFAULT is True
     assert FakeGoogle().strict_deleted is True
-    assert FakeGoogle(strict_deleted=False).strict_deleted is False
+    monkeypatch.setattr(google_server, "STRICT_DELETED_DEFAULT", False)
+    assert FakeGoogle().strict_deleted is False
+    assert FakeGoogle(strict_deleted=True).strict_deleted is True
 
 
 def test_strict_deleted_reads_show_only_what_google_guarantees(strict):

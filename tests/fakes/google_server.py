@@ -66,9 +66,10 @@ except ImportError:  # run as a script: python tests/fakes/google_server.py
         classify,
     )
 
-# strict_deleted when FakeGoogle(strict_deleted=None) (the default): flip to True once the
-# production code no longer relies on reading or reviving deleted events.
-STRICT_DELETED_DEFAULT = False
+# strict_deleted when FakeGoogle(strict_deleted=None) (the default): as strict as Google's
+# promise (a deleted event is its id and status; no way back). False only documents the
+# difference, in the fake's own tests.
+STRICT_DELETED_DEFAULT = True
 
 __all__ = [
     "STRICT_DELETED_DEFAULT",
