@@ -8,7 +8,7 @@ the exceptions below. Every other failure is a CalSyncError raised by the backen
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 
 class Conflict(Exception):
@@ -39,3 +39,11 @@ class Calendar(Protocol):
 
     def delete(self, calendar_id: str, event_id: str) -> None:
         """Delete the event; Missing if unknown or already deleted."""
+
+
+@runtime_checkable
+class WriteCheck(Protocol):
+    """A backend that can tell, without writing, whether a write to a calendar would fail."""
+
+    def check_writable(self, calendar_id: str) -> None:
+        """Raise the error a write to this calendar would raise (missing, not shared, read-only)."""
