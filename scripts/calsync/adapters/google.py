@@ -146,7 +146,6 @@ class GoogleCalendar:
             )
         return CalSyncError(f"Google Calendar API {status} ({reason}): {message[:200]}")
 
-
     def denied(self, reason: str, calendar_id: str) -> PermissionDenied:
         return PermissionDenied(
             f"Google Calendar API 403 ({reason}) on calendar {calendar_id}: share it with "

@@ -69,7 +69,7 @@ def parse_booking(body: Any) -> Booking:
     return replace(booking, inferred=inferred) if inferred else booking
 
 
-_WHOLE_BODY = "paste the whole webhook body ({\"event\": ..., \"payload\": {...}})"
+_WHOLE_BODY = 'paste the whole webhook body ({"event": ..., "payload": {...}})'
 
 
 def _looks_like_invitee(body: dict[str, Any]) -> bool:

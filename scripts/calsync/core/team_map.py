@@ -115,9 +115,7 @@ def parse_team_map(text: str, *, source: str = "team map") -> TeamMap:
 # -- validation ------------------------------------------------------------------------------
 
 
-def _validate(
-    data: Any, problems: list[str], lines: dict[str, int], source: str
-) -> TeamMap | None:
+def _validate(data: Any, problems: list[str], lines: dict[str, int], source: str) -> TeamMap | None:
     if data is None:
         problems.append("(root): the team map is empty")
         return None
@@ -256,9 +254,7 @@ def _unknown(spec: dict[str, Any], allowed: set[str], p: str, problems: list[str
             where = f"{p}.{seg(key)}" if p else seg(key)
             close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            problems.append(
-                f"{where}: unknown key{hint} (allowed: {', '.join(sorted(allowed))})"
-            )
+            problems.append(f"{where}: unknown key{hint} (allowed: {', '.join(sorted(allowed))})")
 
 
 def _kind(value: Any) -> str:

@@ -63,9 +63,7 @@ def structure(node: Any, path: str) -> list[tuple[int, str]]:
         key = key_node.value
         where = f"{path}.{seg(key)}" if path else seg(key)
         if key in first:
-            problems.append(
-                (line, f"{where}: duplicate key {key!r} (first on line {first[key]})")
-            )
+            problems.append((line, f"{where}: duplicate key {key!r} (first on line {first[key]})"))
         first.setdefault(key, line)
         problems += structure(value, where)
     return problems
