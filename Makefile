@@ -33,12 +33,13 @@ test-fast: $(VENV)/.dev  ## every test except the gitlab-ci-local pipeline runs
 test-pipeline: $(VENV)/.dev tools  ## only the tests that run .gitlab-ci.yml with gitlab-ci-local
 	$(PY) -m pytest -m pipeline
 
-lint: $(VENV)/.dev  ## ruff (lint + format check), mypy --strict, import layers, GitLab CI schema
+lint: $(VENV)/.dev  ## ruff (lint + format check), mypy --strict, import layers, CI and team map schemas
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	cd scripts && ../$(VENV)/bin/lint-imports --config ../pyproject.toml
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.gitlab-ci .gitlab-ci.yml
+	$(VENV)/bin/check-jsonschema --schemafile config/team_map.schema.json config/team_map.yaml
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .

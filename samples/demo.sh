@@ -8,9 +8,11 @@ PY=${PY:-python3}
 out=demo-out
 rm -rf "$out" && mkdir -p "$out"
 ics="$out/team-calendars.ics"
+# bold headings only on a terminal, and never with NO_COLOR set (https://no-color.org)
+if [[ -t 1 && -z "${NO_COLOR:-}" ]]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
 
 step() {  # step TITLE PAYLOAD
-  printf '\n\033[1m== %s\033[0m  (%s)\n' "$1" "$2"
+  printf '\n%s== %s%s  (%s)\n' "$bold" "$1" "$plain" "$2"
   "$PY" scripts/calendly_gcal.py sync --backend ics --ics-file "$ics" --payload "$2" \
     --report-file "$out/report.json"
 }
@@ -22,7 +24,7 @@ step "4. a sales call: no team route matches" samples/invitee_created_sales.json
 step "5. the customer cancels the support call" samples/invitee_canceled.json
 step "6. the cancellation is delivered twice" samples/invitee_canceled.json
 
-printf '\n\033[1m== The team calendars now (%s)\033[0m\n' "$ics"
+printf '\n%s== The team calendars now (%s)%s\n' "$bold" "$ics" "$plain"
 "$PY" - "$ics" <<'PY'
 import sys
 import icalendar

@@ -15,6 +15,9 @@ if __name__ == "__main__":
     # Everything is written and closed by now. Leave without interpreter finalization: a
     # native extension of the Google stack has been seen to crash there (exit 139) after a
     # successful run, which would turn a done sync into a failed, unretried job.
-    sys.stdout.flush()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader left (`| head -1`): drop the rest, quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     sys.stderr.flush()
     os._exit(code)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -210,7 +211,9 @@ def assert_config_error(result: Result, config: Path, paths: list[str]) -> None:
     for line in problems:
         assert line.startswith("  "), line
         assert not line.startswith("   "), line
-        path, sep, message = line[2:].partition(": ")
+        assert re.match(rf"  {re.escape(str(config))}:(\d+:)? ", line), line
+        where = re.sub(rf"^  {re.escape(str(config))}:(\d+:)? ", "", line)
+        path, sep, message = where.partition(": ")
         assert sep, line
         assert message.strip(), line
         found.append(path)

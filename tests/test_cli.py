@@ -179,8 +179,11 @@ def test_python_version_notices_stay_off_stderr(tmp_path):
     assert out.stderr == ""
 
 
-def test_help_also_ends_with_the_report(capsys):
+def test_help_ends_with_the_usage_text(capsys):
+    """--help prints the usage and nothing after it: no JSON report."""
     result = run_cli(["sync", "--help"], {})
     assert result.code == 0
-    assert "usage: calendly_gcal.py sync" in capsys.readouterr().out
-    assert result.report == {"action": "help", "reason": "usage shown", "exit_code": 0}
+    out = capsys.readouterr().out
+    assert "usage: calendly_gcal.py sync" in out
+    assert out.rstrip().endswith("also write the JSON report here (a CI artifact)")
+    assert result.out == ""

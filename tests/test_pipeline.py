@@ -503,7 +503,7 @@ def test_web_dry_run_writes_nothing(pipeline, fake_google, google_env):
     report = run.report()
     assert report["dry_run"] is True, report
     assert report["action"] == "created", report  # what a real run would do
-    assert report["reason"].startswith("dry run"), report
+    assert report["reason"].startswith("would "), report
     assert calendar_writes(fake_google) == []
     assert fake_google.events(GLOBAL, include_deleted=True) == []
     assert_private(run, "calendar-sync")

@@ -94,7 +94,8 @@ def test_dry_run_writes_nothing(sync, fake_google):
     result = sync(sample("invitee_created"), "--dry-run")
     assert result.report["action"] == "created"
     assert result.report["dry_run"] is True
-    assert result.report["reason"].startswith("dry run, would be created")
+    assert result.report["reason"].startswith("would create: ")
+    assert result.out.startswith("dry run on ")
     assert fake_google.events(GLOBAL, include_deleted=True) == []
     via_env = sync(sample("invitee_created"), env={"DRY_RUN": "true"})
     assert via_env.report["dry_run"] is True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -23,9 +24,12 @@ routes:
 
 
 def problems(text: str) -> tuple[str, ...]:
+    """The `dotted.path: message` part of each `PATH:LINE: dotted.path: message` problem."""
     with pytest.raises(ConfigError) as info:
         parse_team_map(text)
-    return info.value.problems or (str(info.value),)
+    found = info.value.problems or (str(info.value),)
+    assert all(re.match(r"team map:\d+: ", p) for p in found), found
+    return tuple(re.sub(r"^team map:\d+: ", "", p) for p in found)
 
 
 def test_shipped_map_encodes_the_seed_rules():

@@ -318,7 +318,9 @@ def test_trust_keys_validated(yaml, problem):
     """The team map's trust keys are checked like every other key."""
     with pytest.raises(ConfigError) as info:
         parse_team_map(team_map(yaml))
-    assert any(p.startswith(problem) for p in info.value.problems), info.value.problems
+    assert any(p.partition(": ")[2].startswith(problem) for p in info.value.problems), (
+        info.value.problems
+    )
 
 
 # -- delegated subject -----------------------------------------------------------------------

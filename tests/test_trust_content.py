@@ -39,6 +39,8 @@ REPORT_KEYS = {
     "event_id",
     "dry_run",
     "verified",
+    "inferred_event",
+    "inferred_reason",
     "exit_code",
 }
 

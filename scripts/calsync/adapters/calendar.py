@@ -7,10 +7,9 @@ exceptions below. Every other failure is a CalSyncError raised by the backend it
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 
 class Conflict(Exception):
@@ -53,6 +52,9 @@ class Calendar(Protocol):
         """Held across one read-plan-write (the .ics file lock); Google needs none."""
 
 
-def no_session() -> Iterator[None]:
-    """The session of a backend whose writes are guarded by etags alone."""
-    yield
+@runtime_checkable
+class WriteCheck(Protocol):
+    """A backend that can tell, without writing, whether a write to a calendar would fail."""
+
+    def check_writable(self, calendar_id: str) -> None:
+        """Raise the error a write to this calendar would raise (missing, not shared, read-only)."""

@@ -79,7 +79,7 @@ def load_team_map(path: Path) -> TeamMap:
             return parse_team_map(path.read_text(encoding="utf-8"), source=str(path))
     except (OSError, UnicodeDecodeError) as err:
         why = _UNREADABLE.get(type(err), f"cannot read the team map ({type(err).__name__})")
-    raise ConfigError(f"{path}: {why}", (f"(file): {why}",))
+    raise ConfigError(f"{path}: {why}", (f"{path}: (file): {why}",))
 
 
 _UNREADABLE = {

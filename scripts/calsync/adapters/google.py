@@ -85,6 +85,17 @@ class GoogleCalendar:
         """Writes are guarded by etags (If-Match) and client-chosen ids: no lock to hold."""
         return contextlib.nullcontext()
 
+    def check_writable(self, calendar_id: str) -> None:
+        """One read (events.list, no writes): the error an insert would meet, raised now.
+
+        A missing or unshared calendar answers 404 (the same ConfigError as an insert); the
+        answer's `accessRole` says whether we may write (the same PermissionDenied as a 403).
+        """
+        req = self._events.list(calendarId=calendar_id, maxResults=1)
+        role = self.run(req, calendar_id, "list").get("accessRole", "")
+        if role not in ("owner", "writer"):
+            raise self.denied("requiredAccessLevel", calendar_id)
+
     def list(self, calendar_id: str, **params: Any) -> Iterator[dict[str, Any]]:
         """Every event matching `params` (e.g. privateExtendedProperty), following pages."""
         token = None
@@ -137,17 +148,20 @@ class GoogleCalendar:
                 "rejected; check GOOGLE_APPLICATION_CREDENTIALS"
             )
         if status == 403 and reason in _DENIED:
-            return PermissionDenied(
-                f"Google Calendar API 403 ({reason}) on calendar {calendar_id}: share it with "
-                f"{self._who} ('Make changes to events'), or set GOOGLE_DELEGATED_USER to a user "
-                "who can, with domain-wide delegation"
-            )
+            return self.denied(reason, calendar_id)
         if status == 429 or status >= 500 or (status == 403 and reason in _RATE):
             return TransientError(
                 f"Google Calendar API {status} ({reason}) after "
                 f"{_retries(self._retries)}; rerun the job"
             )
         return CalSyncError(f"Google Calendar API {status} ({reason}): {message[:200]}")
+
+    def denied(self, reason: str, calendar_id: str) -> PermissionDenied:
+        return PermissionDenied(
+            f"Google Calendar API 403 ({reason}) on calendar {calendar_id}: share it with "
+            f"{self._who} ('Make changes to events'), or set GOOGLE_DELEGATED_USER to a user "
+            "who can, with domain-wide delegation"
+        )
 
 
 class RetryAfterHttp(google_auth_httplib2.AuthorizedHttp):  # type: ignore[misc]

@@ -24,6 +24,12 @@ def validate_config(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     return validate.run(args, ctx)
 
 
+def explain(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    from calsync.commands import explain
+
+    return explain.run(args, ctx)
+
+
 def reconcile(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     from calsync.commands import reconcile
 

@@ -1,12 +1,15 @@
 """Command line: parse flags, load Settings once, run one command, report once.
 
 This is the only place that turns errors into a stderr line and an exit code, and the only
-place that prints the JSON report that ends every run's stdout.
+place that prints the JSON report that ends every run's stdout (`--help` and `--version`
+print only themselves). A reader that closes stdout early (`| head -1`) changes nothing: the
+command runs to its end and exits with its own code, quietly.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import signal
@@ -89,8 +92,8 @@ def _main(
         for problem in err.problems if isinstance(err, ConfigError) else ():
             print(f"  {redact.redact(problem)}", file=ctx.stderr)
         report = {**ctx.report, "action": "error", "reason": message}
-    except SystemExit:  # --help (argparse printed it); usage errors come as UsageError
-        code, report = ExitCode.OK, {**ctx.report, "action": "help", "reason": "usage shown"}
+    except SystemExit:  # --help or --version: argparse printed it, and that is the output
+        return int(ExitCode.OK)  # usage errors come as UsageError, with a report
     except (KeyboardInterrupt, Terminated) as err:
         why = "terminated (SIGTERM)" if isinstance(err, Terminated) else "interrupted"
         print(f"error: {why}; the run stopped cleanly, a rerun finishes it", file=ctx.stderr)
@@ -108,7 +111,8 @@ def _main(
     report_file = getattr(args, "report_file", None) if args is not None else None
     if report_file is not None:
         _write_report(report_file, line, ctx)
-    print(line, file=ctx.stdout)
+    with contextlib.suppress(BrokenPipeError):  # `| head -1`: the reader left; the work stands
+        print(line, file=ctx.stdout)
     return int(code)
 
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from calsync import __version__
 from calsync.cli import handlers
 from calsync.core.errors import CalSyncError
 
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="calendly_gcal.py",
         description="Put Calendly bookings on team Google Calendars, exactly once.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     verbose = "more detail on stderr (-vv for debug); never personal data"
     parser.add_argument("-v", "--verbose", action="count", default=0, help=verbose)
     # -v also after the command (`sync -vv`); SUPPRESS keeps an absent one from resetting it
@@ -56,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_sync(sub, common)
     _add_validate(sub, common)
+    _add_explain(sub, common)
     _add_calendly(sub, common)
     _add_reconcile(sub, common)
     return parser
@@ -102,6 +105,22 @@ def _add_validate(sub: Any, common: argparse.ArgumentParser) -> None:
     _config_arg(check)
     _report_arg(check)
     check.set_defaults(func=handlers.validate_config)
+
+
+def _add_explain(sub: Any, common: argparse.ArgumentParser) -> None:
+    why = sub.add_parser(
+        "explain",
+        parents=[common],
+        help="show which route a payload matches and why (no credentials, no network)",
+    )
+    why.add_argument(
+        "--payload", metavar="PATH|-", required=True, help="webhook JSON file, or - for stdin"
+    )
+    _config_arg(why)
+    why.add_argument(
+        "--json", action="store_true", help="routes and decision as data in the report line"
+    )
+    why.set_defaults(func=handlers.explain)
 
 
 def _add_calendly(sub: Any, common: argparse.ArgumentParser) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -18,5 +19,6 @@ class Context:
     report: dict[str, Any] = field(default_factory=dict)  # filled in as facts become known
 
     def say(self, line: str) -> None:
-        """A human line on stdout (before the JSON report)."""
-        print(redact(line), file=self.stdout)
+        """A human line on stdout (before the JSON report); a closed stdout is not an error."""
+        with contextlib.suppress(BrokenPipeError):
+            print(redact(line), file=self.stdout)

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from calsync.adapters.calendar import Calendar, Call, Conflict, Missing, Stale
+from calsync.adapters.calendar import Calendar, Call, Conflict, Missing, Stale, WriteCheck
 from calsync.core.booking import Booking
 from calsync.core.decide import Decision, event_id_for
 from calsync.core.errors import CalSyncError, TransientError
@@ -116,8 +116,12 @@ def apply(
                 if step.next_generation
                 else current.event_id
             )
-            if dry_run or step.op is Op.NOOP:
+            if step.op is Op.NOOP:
                 return replace(step, reason=step.reason + raced), eid
+            if dry_run:  # fail where the real run would: a missing, unshared or read-only calendar
+                if isinstance(cal, WriteCheck):
+                    cal.check_writable(cid)
+                return step, eid
             etag = str((current.event or {}).get("etag") or "")
             log.info("%s event %s on %s", step.op.value, eid, cid)
             try:

@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 class Report:
     """The JSON line every run ends with. URIs and calendar ids only, never personal data."""
 
-    action: str  # created | updated | deleted | unchanged | skipped | error
+    action: str  # created | updated | deleted | unchanged | skipped | error (also in a dry run)
     reason: str
     team: str = ""
     calendar_id: str = ""
@@ -43,8 +43,10 @@ class Report:
     calendly_event: str = ""
     webhook_event: str = ""
     payload_source: str = ""
-    dry_run: bool = False
+    dry_run: bool = False  # then `action` is what a real run would have done ("would create")
     verified: bool = False
+    inferred_event: bool = False  # the payload had no top-level "event": its kind was guessed
+    inferred_reason: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -58,9 +60,16 @@ def process(
     dry_run: bool = False,
     verified: bool = False,
     payload_source: str = "",
+    known: dict[str, Any] | None = None,
 ) -> Report:
-    """Route the booking and make its team calendar match it, exactly once."""
+    """Route the booking and make its team calendar match it, exactly once.
+
+    `known` gets the team and calendar id as soon as they are known, for an error's report.
+    """
+    known = {} if known is None else known
     decision = decide(booking, team_map)
+    if decision.team:
+        known.update(team=decision.team, calendar_id=decision.calendar_id)
     base = Report(
         action="skipped",
         reason=decision.reason,
@@ -72,6 +81,8 @@ def process(
         payload_source=payload_source,
         dry_run=dry_run,
         verified=verified,
+        inferred_event=bool(booking.inferred),
+        inferred_reason=booking.inferred,
     )
     if decision.action is Action.SKIP:
         return base
@@ -85,6 +96,7 @@ def process(
                 reason="the meeting is on no team calendar; nothing to change",
             )
         team, calendar_id = found
+        known.update(team=team, calendar_id=calendar_id)
         decision = replace(decision, team=team, calendar_id=calendar_id)
         base = replace(base, team=team, calendar_id=calendar_id)
     step, event_id = apply(cal, booking, decision, dry_run=dry_run, verified=verified)
@@ -100,8 +112,12 @@ def locate(cal: Calendar, team_map: TeamMap, event_id: str) -> tuple[str, str] |
     return None
 
 
+_WOULD = {"created": "would create", "updated": "would update", "deleted": "would delete"}
+
+
 def _reason(decision: Decision, step: Plan, dry_run: bool) -> str:
-    prefix = "dry run, would be " + step.action + ": " if dry_run and step.op is not Op.NOOP else ""
+    would = _WOULD.get(step.action, f"would leave it {step.action}")
+    prefix = f"{would}: " if dry_run and step.op is not Op.NOOP else ""
     return f"{prefix}{step.reason} ({decision.reason})"
 
 
@@ -121,6 +137,8 @@ def run(_args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     booking = parse_booking(raw.body)
     ctx.report.update(webhook_event=booking.event_name, calendly_event=booking.event_uri)
     check_not_future(booking.created_at, datetime.now(UTC))
+    if booking.inferred:
+        ctx.report.update(inferred_event=True, inferred_reason=booking.inferred)
     team_map = load_team_map(settings.config_path)
     redact.allow(cid for _, cid in team_map.calendars())
     # what a trigger caller's pipeline variables may not decide (docs/security.md)
@@ -147,13 +165,15 @@ def run(_args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
             dry_run=settings.dry_run,
             verified=verified,
             payload_source=raw.source,
+            known=ctx.report,
         )
     finally:
         for cal in opened:
             getattr(cal, "close", lambda: None)()
     report = result.as_dict()
     where = f" on {report['calendar_id']} (team {report['team']})" if report["team"] else ""
-    ctx.say(f"{report['action']}{where}: {report['reason']}")
+    head = "dry run" if result.dry_run and result.reason.startswith("would ") else result.action
+    ctx.say(f"{head}{where}: {report['reason']}")
     return report
 
 

@@ -71,3 +71,4 @@ class Booking:
     no_show: bool  # the invitee is marked as a no-show (after this delivery)
     invitee_name: str  # personal data: rendered only if the team map asks
     answers: tuple[tuple[str, str], ...]  # personal data: rendered only if the team map asks
+    inferred: str = ""  # why the event kind was guessed (no top-level "event"), or ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -63,12 +64,12 @@ def decide(booking: Booking, team_map: TeamMap) -> Decision:
             "the payload has no meeting details; looking for the event on every team calendar",
             event_id=event_id,
         )
-    for route in team_map.routes:
+    for number, route in enumerate(team_map.routes, 1):
         team = team_map.teams[route.team]
-        if matches(route, team, event):
+        if match(route, team, event).matched:
             return Decision(
                 Action.SYNC,
-                f"route {team_map.routes.index(route)} matched: {describe(route)}",
+                f"route {number} (line {route.line}) matched: {describe(route)}",
                 team=team.key,
                 calendar_id=team.calendar_id,
                 event_id=event_id,
@@ -77,19 +78,61 @@ def decide(booking: Booking, team_map: TeamMap) -> Decision:
     return Decision(Action.SKIP, f"no route matches event {event.name[:80]!r}", event_id=event_id)
 
 
-def matches(route: Route, team: Team, event: ScheduledEvent) -> bool:
-    """Every condition the route sets must hold; a list condition holds if any item does."""
-    name = event.name.casefold()
-    if route.event_name_contains and not any(
-        s.casefold() in name for s in route.event_name_contains
-    ):
-        return False
-    if route.event_type and event.event_type not in route.event_type:
-        return False
-    emails = {h.email for h in event.hosts}
-    if route.host_is_member and not emails & team.members:
-        return False
-    return not (route.hosts and not emails & route.hosts)
+@dataclass(frozen=True)
+class Match:
+    """Whether a route matches a meeting, and one sentence per condition saying why."""
+
+    matched: bool
+    reasons: tuple[str, ...]
+
+
+def match(route: Route, team: Team, event: ScheduledEvent) -> Match:
+    """Every condition the route sets must hold; a list condition holds if any item does.
+
+    The one implementation of the matching rules: `decide` uses `matched`, `explain` the
+    reasons. Every condition is checked (no short cut) so each gets its sentence.
+    """
+    results: list[tuple[bool, str]] = []
+    name = event.name[:120]
+    if route.event_name_contains:
+        hit = [s for s in route.event_name_contains if s.casefold() in name.casefold()]
+        results.append(
+            (True, f"event name {_q(name)} contains {_q(hit[0])}")
+            if hit
+            else (False, f"event name {_q(name)} contains none of {_q(route.event_name_contains)}")
+        )
+    if route.event_type:
+        shown = _q(event.event_type) if event.event_type else "(none)"
+        results.append(
+            (True, f"event type {shown} is listed")
+            if event.event_type in route.event_type
+            else (False, f"event type {shown} is not one of {_q(route.event_type)}")
+        )
+    emails = sorted({h.email for h in event.hosts if h.email})
+    if route.host_is_member:
+        members = [e for e in emails if e in team.members]
+        results.append(_hosts_in(emails, members, f"a member of {team.key}"))
+    if route.hosts:
+        listed = [e for e in emails if e in route.hosts]
+        results.append(_hosts_in(emails, listed, f"one of {_q(sorted(route.hosts))}"))
+    if not results:
+        results.append((True, "the route sets no condition: it matches every meeting"))
+    return Match(all(ok for ok, _ in results), tuple(why for _, why in results))
+
+
+def _hosts_in(emails: list[str], found: list[str], what: str) -> tuple[bool, str]:
+    if found:
+        return True, f"host {found[0]} is {what}"
+    if not emails:
+        return False, f"the meeting lists no host, so none is {what}"
+    if len(emails) == 1:
+        return False, f"host {emails[0]} is not {what}"
+    return False, f"none of the hosts {', '.join(emails)} is {what}"
+
+
+def _q(value: object) -> str:
+    """A value as JSON text: names in double quotes, lists in brackets."""
+    return json.dumps(list(value) if isinstance(value, tuple) else value, ensure_ascii=False)
 
 
 def describe(route: Route) -> str:

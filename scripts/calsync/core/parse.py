@@ -8,6 +8,7 @@ Personal data (invitee name, answers) is carried but never shown in errors.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -40,6 +41,11 @@ def parse_booking(body: Any) -> Booking:
             "payload: this is a retired Calendly API v1 webhook body (no 'payload' object); "
             "replay the v2 delivery or fetch the booking with CALENDLY_TOKEN set"
         )
+    if "payload" not in body and _looks_like_invitee(body):
+        body = {"payload": body}  # the inner payload pasted alone; its kind is inferred below
+        pasted_inner = True
+    else:
+        pasted_inner = False
     event_name = opt_str(body, "event", "event")
     try:
         kind = Kind(event_name)
@@ -53,13 +59,44 @@ def parse_booking(body: Any) -> Booking:
         raise InputError("payload: missing; a Calendly webhook has the invitee under 'payload'")
     if not isinstance(payload, dict):
         raise InputError(f"payload: expected an object, got {type_name(payload)}")
-    if kind is Kind.OTHER and not event_name and "scheduled_event" in payload:
-        # some integrations drop the top-level "event": infer it from the invitee's status
-        status = payload.get("status")
-        kind = Kind.CANCELED if status == "canceled" else Kind.CREATED
+    inferred = ""
+    if kind is Kind.OTHER and not event_name and ("scheduled_event" in payload or pasted_inner):
+        # some integrations drop the top-level "event", and operators paste only the inner
+        # object: infer the kind from the invitee's status, and say so in the report
+        kind, inferred = _infer(payload, pasted_inner)
     if kind in (Kind.OTHER, Kind.ROUTING_FORM):
         return _bare(kind, event_name, created_at)
-    return _invitee_booking(kind, event_name, created_at, payload)
+    booking = _invitee_booking(kind, event_name, created_at, payload)
+    return replace(booking, inferred=inferred) if inferred else booking
+
+
+_WHOLE_BODY = 'paste the whole webhook body ({"event": ..., "payload": {...}})'
+
+
+def _looks_like_invitee(body: dict[str, Any]) -> bool:
+    """An Invitee (or InviteeNoShow) resource without the webhook wrapper around it."""
+    uri, event = body.get("uri"), body.get("event")
+    return (
+        "scheduled_event" in body
+        or (isinstance(uri, str) and "/invitee" in uri)
+        or (isinstance(event, str) and "/scheduled_events/" in event)
+    )
+
+
+def _infer(payload: dict[str, Any], pasted_inner: bool) -> tuple[Kind, str]:
+    what = (
+        "the JSON is the inner 'payload' object without its webhook wrapper"
+        if pasted_inner
+        else "the webhook body has no top-level 'event'"
+    )
+    status = payload.get("status")
+    if status in ("active", "canceled"):
+        kind = Kind.CANCELED if status == "canceled" else Kind.CREATED
+        return kind, f"{what}; took it as {kind.value} from the invitee status {status!r}"
+    if pasted_inner:
+        raise InputError(f"payload: {what} and no invitee status to infer it from; {_WHOLE_BODY}")
+    # the older rule for a wrapped body: created unless it says canceled
+    return Kind.CREATED, f"{what} and no invitee status; took it as {Kind.CREATED.value}"
 
 
 def _invitee_booking(

@@ -1,13 +1,14 @@
 """Load and validate the YAML team map into frozen values.
 
-Strict: unknown keys, wrong types, unknown teams, bad calendar ids and empty lists are all
-reported at once, one `dotted.path: message` line each. The YAML loader refuses duplicate
-keys, non-text keys, tags and aliases (no anchor bombs) and caps size and depth; even a file
-that cannot be read or parsed gets one `path: message` line (`(file)`, or where it broke).
+Strict: unknown keys (with a did-you-mean), wrong types, unknown teams, bad calendar ids and
+empty lists are all reported at once, one `PATH:LINE: dotted.path: message` line each. The
+YAML loader (calsync.core.team_map_yaml) refuses duplicate keys, non-text keys, tags and
+aliases and caps size and depth; even a file that cannot be parsed gets such a line.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,19 +17,21 @@ from typing import Any
 import yaml
 
 from calsync.core.errors import ConfigError
+from calsync.core.team_map_yaml import StrictLoader, key_lines, locate, seg, structure
 from calsync.core.trust import UNSAFE_KEY, Committed, committed_options
 
 MAX_CONFIG_BYTES = 512 * 1024
-_MAX_DEPTH = 12
 _TEAM_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _CALENDAR_ID = re.compile(r"^(primary|[A-Za-z0-9._%+-]{1,200}@[A-Za-z0-9.-]{1,200}\.[A-Za-z]{2,})$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9.-]{1,200}\.[A-Za-z]{2,}$")
 _URI = re.compile(r"^https://[A-Za-z0-9.-]+/[A-Za-z0-9._~/-]+$")
 _DISPLAY = {"show_invitee_name", "show_answers", "show_hosts"}
-_TEAM_KEYS = {"name", "calendar_id", "members", "visibility"} | _DISPLAY
 _VISIBILITY = ("default", "private")
-_ROUTE_KEYS = {"team", "event_name_contains", "event_type", "host_is_member", "hosts"}
-_CONDITIONS = _ROUTE_KEYS - {"team"}
+# The keys the validator accepts (the JSON Schema, config/team_map.schema.json, must agree).
+ROOT_KEYS = {"version", "teams", "routes", "google", UNSAFE_KEY}
+TEAM_KEYS = {"name", "calendar_id", "members", "visibility"} | _DISPLAY
+ROUTE_KEYS = {"team", "event_name_contains", "event_type", "host_is_member", "hosts"}
+CONDITIONS = ROUTE_KEYS - {"team"}
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class Team:
     calendar_id: str
     members: frozenset[str]  # lower-cased Calendly host emails
     display: Display
+    line: int = field(default=0, compare=False)  # where the team's key is in the YAML
 
 
 @dataclass(frozen=True)
@@ -59,15 +63,15 @@ class Route:
     event_type: tuple[str, ...] = ()  # any of these event type URIs
     host_is_member: bool = False  # some host of the meeting is a member of the team
     hosts: frozenset[str] = frozenset()  # some host of the meeting has one of these emails
+    line: int = field(default=0, compare=False)  # where the route starts in the YAML
 
 
 @dataclass(frozen=True)
 class TeamMap:
     teams: dict[str, Team]
     routes: tuple[Route, ...]
-    trust: Committed = field(
-        default_factory=Committed
-    )  # top-level trust keys (core.trust, docs/security.md)
+    trust: Committed = field(default_factory=Committed)  # top-level trust keys (core.trust)
+    source: str = field(default="team map", compare=False)  # the file, for PATH:LINE: messages
 
     def calendars(self) -> list[tuple[str, str]]:
         """(team key, calendar id) of every team, in file order."""
@@ -77,14 +81,16 @@ class TeamMap:
 def parse_team_map(text: str, *, source: str = "team map") -> TeamMap:
     loader = None
     try:
-        loader = _StrictLoader(text)
+        loader = StrictLoader(text)
         node = loader.get_single_node()
-        problems = _structure(node, "") if node is not None else []
-        if problems:
+        found = structure(node, "") if node is not None else []
+        if found:
             raise ConfigError(
-                f"{source}: invalid YAML: {problems[0].split(': ', 1)[1]}", tuple(problems)
+                f"{source}: invalid YAML: {found[0][1].split(': ', 1)[1]}",
+                tuple(f"{source}:{line}: {problem}" for line, problem in found),
             )
         data = loader.construct_document(node) if node is not None else None
+        lines = key_lines(node) if node is not None else {"": 1}
     except (yaml.YAMLError, RecursionError) as err:
         mark = getattr(err, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
@@ -93,126 +99,63 @@ def parse_team_map(text: str, *, source: str = "team map") -> TeamMap:
             problem = "nested too deeply"
         elif "'\\t'" in problem:
             problem += " (indent with spaces, not tabs)"
-        path = ".".join(map(_seg, loader.path if loader else [])) or "(root)"
+        path = ".".join(map(seg, loader.path if loader else [])) or "(root)"
+        at = f"{source}:{mark.line + 1}:" if mark is not None else f"{source}:"
         raise ConfigError(
-            f"{source}: invalid YAML{where}: {problem}", (f"{path}: {problem}{where}",)
+            f"{source}: invalid YAML{where}: {problem}", (f"{at} {path}: {problem}",)
         ) from None
     finally:
         if loader is not None:
             loader.dispose()
-    problems = []
-    result = _validate(data, problems)
+    problems: list[str] = []
+    result = _validate(data, problems, lines, source)
     if problems or result is None:
         count = len(problems)
         raise ConfigError(
             f"{source}: {count} problem{'s' if count != 1 else ''} in the team map",
-            tuple(problems),
+            tuple(f"{source}:{locate(p, lines)}: {p}" for p in problems),
         )
     return result
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses aliases and deep nesting; `path` is where it is reading."""
-
-    def __init__(self, text: str) -> None:
-        self.path: list[str] = []
-        super().__init__(text)
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        inner = isinstance(index, yaml.ScalarNode | int)  # a mapping value or a list item
-        if inner:
-            self.path.append(str(index.value if isinstance(index, yaml.ScalarNode) else index))
-        if len(self.path) > _MAX_DEPTH:
-            raise yaml.YAMLError(f"nested deeper than {_MAX_DEPTH} levels")
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
-            raise yaml.YAMLError(
-                f"aliases (*{event.anchor}) are not allowed (line {event.start_mark.line + 1})"
-            )
-        node = super().compose_node(parent, index)
-        if inner:  # on an error the path stays, to say where it happened
-            self.path.pop()
-        return node
-
-
-_PLAIN_TAGS = {
-    f"tag:yaml.org,2002:{t}" for t in ("str", "int", "bool", "null", "float", "map", "seq")
-}
-
-
-def _structure(node: Any, path: str) -> list[str]:
-    """Duplicate keys, keys that are not text, merge keys and tagged values, by dotted path."""
-    here = path or "(root)"
-    if node.tag not in _PLAIN_TAGS:
-        tag, line = node.tag.replace("tag:yaml.org,2002:", "!!"), node.start_mark.line + 1
-        return [f"{here}: YAML tag {tag} is not allowed (line {line}); quote the value"]
-    problems: list[str] = []
-    if isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            problems += _structure(item, f"{path}.{i}" if path else str(i))
-        return problems
-    first: dict[str, int] = {}
-    for key_node, value in node.value if isinstance(node, yaml.MappingNode) else ():
-        line = key_node.start_mark.line + 1
-        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
-            problems.append(
-                f"{here}: line {line}: a key must be plain text (no lists, "
-                "mappings or '<<' merge keys)"
-            )
-            continue
-        key = key_node.value
-        where = f"{path}.{_seg(key)}" if path else _seg(key)
-        if key in first:
-            problems.append(
-                f"{where}: duplicate key {key!r} (line {line}; first on line {first[key]})"
-            )
-        first.setdefault(key, line)
-        problems += _structure(value, where)
-    return problems
-
-
-def _seg(key: Any) -> str:
-    """A key as one readable path segment: odd keys (spaces, newlines, RTL marks) quoted."""
-    text = str(key)
-    return text if text.isprintable() and "." not in text and len(text) < 64 else repr(text)[:80]
 
 
 # -- validation ------------------------------------------------------------------------------
 
 
-def _validate(data: Any, problems: list[str]) -> TeamMap | None:
+def _validate(data: Any, problems: list[str], lines: dict[str, int], source: str) -> TeamMap | None:
     if data is None:
         problems.append("(root): the team map is empty")
         return None
     if not isinstance(data, dict):
         problems.append(f"(root): expected a mapping, got {_kind(data)}")
         return None
-    _unknown(data, {"version", "teams", "routes", "google", UNSAFE_KEY}, "", problems)
+    _unknown(data, ROOT_KEYS, "", problems)
     version = data.get("version")
     if type(version) is not int or version != 1:  # not True, not 1.0
         shown = repr(version) if isinstance(version, int | float) else _show(version)
         problems.append(f"version: must be 1, got {shown}")
-    teams = _teams(data.get("teams"), problems)
-    routes = _routes(data.get("routes"), teams, problems)
+    teams = _teams(data.get("teams"), problems, lines)
+    routes = _routes(data.get("routes"), teams, problems, lines)
     trust = committed_options(data, problems)
-    return TeamMap(teams=teams, routes=routes, trust=trust) if not problems else None
+    if problems:
+        return None
+    return TeamMap(teams=teams, routes=routes, trust=trust, source=source)
 
 
-def _teams(raw: Any, problems: list[str]) -> dict[str, Team]:
+def _teams(raw: Any, problems: list[str], lines: dict[str, int]) -> dict[str, Team]:
     if not isinstance(raw, dict) or not raw:
         problems.append(f"teams: expected a non-empty mapping, got {_kind(raw)}")
         return {}
     teams: dict[str, Team] = {}
     calendars: dict[str, str] = {}
     for key, spec in raw.items():
-        p = f"teams.{_seg(key)}"
+        p = f"teams.{seg(key)}"
         if not isinstance(key, str) or not _TEAM_KEY.match(key):
             problems.append(f"{p}: team key must be lower-case letters, digits, '-' or '_'")
             continue
         if not isinstance(spec, dict):
             problems.append(f"{p}: expected a mapping, got {_kind(spec)}")
             continue
-        _unknown(spec, _TEAM_KEYS, p, problems)
+        _unknown(spec, TEAM_KEYS, p, problems)
         cal = spec.get("calendar_id")
         if not isinstance(cal, str) or not _CALENDAR_ID.match(cal):
             problems.append(
@@ -237,11 +180,14 @@ def _teams(raw: Any, problems: list[str]) -> dict[str, Team]:
             calendar_id=str(cal),
             members=frozenset(m.lower() for m in members),
             display=display,
+            line=lines.get(p, 0),
         )
     return teams
 
 
-def _routes(raw: Any, teams: dict[str, Team], problems: list[str]) -> tuple[Route, ...]:
+def _routes(
+    raw: Any, teams: dict[str, Team], problems: list[str], lines: dict[str, int]
+) -> tuple[Route, ...]:
     if not isinstance(raw, list) or not raw:
         problems.append(f"routes: expected a non-empty list, got {_kind(raw)}")
         return ()
@@ -251,7 +197,7 @@ def _routes(raw: Any, teams: dict[str, Team], problems: list[str]) -> tuple[Rout
         if not isinstance(spec, dict):
             problems.append(f"{p}: expected a mapping, got {_kind(spec)}")
             continue
-        _unknown(spec, _ROUTE_KEYS, p, problems)
+        _unknown(spec, ROUTE_KEYS, p, problems)
         team = spec.get("team")
         if not isinstance(team, str):
             problems.append(f"{p}.team: expected a team key, got {_show(team)}")
@@ -259,8 +205,8 @@ def _routes(raw: Any, teams: dict[str, Team], problems: list[str]) -> tuple[Rout
             problems.append(
                 f"{p}.team: unknown team {team!r} (known: {', '.join(teams) or 'none'})"
             )
-        if not _CONDITIONS & spec.keys():
-            problems.append(f"{p}: needs at least one of {', '.join(sorted(_CONDITIONS))}")
+        if not CONDITIONS & spec.keys():
+            problems.append(f"{p}: needs at least one of {', '.join(sorted(CONDITIONS))}")
         names = _strings(spec, "event_name_contains", p, problems, check=str.strip, what="text")
         types = _strings(
             spec, "event_type", p, problems, check=_URI.match, what="an event type URI"
@@ -276,6 +222,7 @@ def _routes(raw: Any, teams: dict[str, Team], problems: list[str]) -> tuple[Rout
                 event_type=tuple(types),
                 host_is_member=member,
                 hosts=frozenset(h.lower() for h in hosts),
+                line=lines.get(p, 0),
             )
         )
     return tuple(routes)
@@ -323,8 +270,10 @@ def _bool(spec: dict[str, Any], key: str, p: str, problems: list[str], default: 
 def _unknown(spec: dict[str, Any], allowed: set[str], p: str, problems: list[str]) -> None:
     for key in spec:
         if key not in allowed:
-            where = f"{p}.{_seg(key)}" if p else _seg(key)
-            problems.append(f"{where}: unknown key (allowed: {', '.join(sorted(allowed))})")
+            where = f"{p}.{seg(key)}" if p else seg(key)
+            close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append(f"{where}: unknown key{hint} (allowed: {', '.join(sorted(allowed))})")
 
 
 def _kind(value: Any) -> str:

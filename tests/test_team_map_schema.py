@@ -1,0 +1,90 @@
+"""config/team_map.schema.json: what editors check as you type agrees with validate-config."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from calsync.core import team_map
+from conftest import ROOT, run_cli
+
+SCHEMA = ROOT / "config" / "team_map.schema.json"
+CHECK = ROOT / ".venv" / "bin" / "check-jsonschema"
+BAD = sorted((ROOT / "tests" / "data" / "bad_maps").glob("*.yaml"))
+GOOD = """\
+version: 1
+teams:
+  us-gov:
+    name: US Government
+    calendar_id: c_usgov@group.calendar.google.com
+    members: [agent.one@example.com]
+    show_invitee_name: false
+    show_answers: false
+    show_hosts: true
+  global:
+    calendar_id: c_global@group.calendar.google.com
+routes:
+  - team: us-gov
+    event_name_contains: ["US Federal"]
+    host_is_member: true
+  - team: global
+    event_type: ["https://api.calendly.com/event_types/ET1"]
+    hosts: [lead@example.com]
+"""
+needs_checker = pytest.mark.skipif(not CHECK.exists(), reason="check-jsonschema not installed")
+
+
+def check(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(CHECK), "--schemafile", str(SCHEMA), str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+@needs_checker
+def test_schema_accepts_a_valid_map_and_the_shipped_one(tmp_path: Path):
+    """The shipped map is checked for shape only, whatever teams it holds."""
+    good = tmp_path / "good.yaml"
+    good.write_text(GOOD)
+    assert run_cli(["validate-config", "--config", str(good)], {}).code == 0
+    for path in (good, ROOT / "config" / "team_map.yaml"):
+        result = check(path)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_shipped_map_points_editors_at_the_schema():
+    first = (ROOT / "config" / "team_map.yaml").read_text().splitlines()[0]
+    assert first == "# yaml-language-server: $schema=./team_map.schema.json"
+
+
+@needs_checker
+@pytest.mark.parametrize("path", BAD, ids=[p.stem for p in BAD])
+def test_schema_and_validator_both_reject_bad_maps(path: Path):
+    result = check(path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Schema validation errors" in result.stdout
+    assert run_cli(["validate-config", "--config", str(path)], {}).code == 2
+
+
+def test_there_are_bad_maps_for_unknown_keys_and_wrong_types():
+    names = {p.stem for p in BAD}
+    assert {"unknown-root-key", "unknown-team-key", "unknown-route-key"} <= names
+    assert {"calendar-id-number", "host-is-member-text", "version-as-text"} <= names
+
+
+def test_schema_keys_agree_with_the_validator():
+    """Adding a key to the validator without the schema (or back) fails here."""
+    schema = json.loads(SCHEMA.read_text())
+    defs = schema["$defs"]
+    assert set(schema["properties"]) == team_map.ROOT_KEYS
+    assert set(defs["team"]["properties"]) == team_map.TEAM_KEYS
+    assert set(defs["route"]["properties"]) == team_map.ROUTE_KEYS
+    for where in (schema, defs["team"], defs["route"]):
+        assert where["additionalProperties"] is False
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
