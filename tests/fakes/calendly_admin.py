@@ -56,7 +56,7 @@ class AdminMixin(FakeCore):
     def set_role(self, role: str, membership: JSON | str | None = None) -> None:
         """Change a member's role (admin center only in Calendly); the token user's by default."""
         with self.lock:
-            found = self._find(self.memberships, _uri(membership or self.membership))
+            found = self._find(self.memberships, uri_of(membership or self.membership))
             found["role"], found["updated_at"] = role, now_iso()
 
     def add_invitation(self, email: str, *, status: str = "pending") -> JSON:
@@ -72,40 +72,7 @@ class AdminMixin(FakeCore):
     def accept_invitation(self, invitation: JSON | str) -> JSON:
         """The invitee joins: the invitation turns ``accepted`` and a membership appears."""
         with self.lock:
-            return self._accept(self._find(self.invitations, _uri(invitation)))
-
-    def add_group(self, name: str) -> JSON:
-        stamp = now_iso()
-        group: JSON = {
-            "uri": f"{self.base_url}/groups/{new_uuid()}",
-            "name": name,
-            "organization": self.organization_uri,
-            "member_count": 0,
-            "created_at": stamp,
-            "updated_at": stamp,
-        }
-        with self.lock:
-            self.groups.append(group)
-        return copy.deepcopy(group)
-
-    def add_to_group(self, group: JSON | str, owner: JSON | str, *, role: str = "member") -> JSON:
-        """Relate a membership or invitation (resource or URI) to a group as member or admin."""
-        if role not in ("member", "admin"):
-            raise ValueError("role must be member or admin")
-        with self.lock:
-            grp = self._find(self.groups, _uri(group))
-            who = self._find(self.memberships + self.invitations, _uri(owner))
-            rel: JSON = {
-                "uri": f"{self.base_url}/group_relationships/{new_uuid()}",
-                "role": role,
-                # Calendly documents the owner as an organization membership or an invitation;
-                # the fake embeds that resource as it stands when listed.
-                "owner": who["uri"],
-                "organization": self.organization_uri,
-                "group": grp["uri"],
-            }
-            self.group_relationships.append(rel)
-            return self._render_relationship(rel)
+            return self._accept(self._find(self.invitations, uri_of(invitation)))
 
     # -- internals ----------------------------------------------------------------------------
     def _new_user(self, email: str, name: str | None, **fields: Any) -> JSON:
@@ -176,20 +143,6 @@ class AdminMixin(FakeCore):
         }
         return out
 
-    def _render_relationship(self, rel: JSON) -> JSON:
-        out = copy.deepcopy(rel)
-        owner = self._find(self.memberships + self.invitations, rel["owner"])
-        out["owner"] = self._render_membership(owner) if "role" in owner else copy.deepcopy(owner)
-        return out
-
-    def _render_group(self, group: JSON) -> JSON:
-        count = sum(
-            1
-            for r in self.group_relationships
-            if r["group"] == group["uri"] and r["role"] == "member"
-        )
-        return group | {"member_count": count}
-
     def _may_administer(self) -> None:
         if (
             self.membership
@@ -218,18 +171,6 @@ class AdminMixin(FakeCore):
                 return 200, {"resource": self._organization()}
             if rest[1:2] == ["invitations"]:
                 return self._route_invitations(method, rest[2:], path, q, body)
-        if head == "groups" and method == "GET":
-            if not rest:
-                self._own_organization(first(q, "organization"))
-                return 200, self._page(path, q, [self._render_group(g) for g in self.groups])
-            if len(rest) == 1:
-                return 200, {"resource": self._render_group(self._get(self.groups, rest[0]))}
-        if head == "group_relationships" and method == "GET":
-            if len(rest) == 1:
-                rel = self._get(self.group_relationships, rest[0])
-                return 200, {"resource": self._render_relationship(rel)}
-            if not rest:
-                return 200, self._list_relationships(path, q)
         return None
 
     def _organization(self) -> JSON:
@@ -324,17 +265,6 @@ class AdminMixin(FakeCore):
             raise invalid("email", "has already been invited to this organization")
         return copy.deepcopy(self._new_invitation(email))
 
-    def _list_relationships(self, path: str, q: Query) -> JSON:
-        org, group, owner = first(q, "organization"), first(q, "group"), first(q, "owner")
-        if org:
-            self._own_organization(org)
-        items = [
-            self._render_relationship(r)
-            for r in self.group_relationships
-            if (not group or r["group"] == group) and (not owner or r["owner"] == owner)
-        ]
-        return self._page(path, q, items)
 
-
-def _uri(item: JSON | str) -> str:
+def uri_of(item: JSON | str) -> str:
     return item if isinstance(item, str) else str(item["uri"])

@@ -22,62 +22,33 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import Any, NamedTuple, Self
+from typing import Any, Self
 from urllib.parse import parse_qs
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `fakes` when run as a script
 
-from fakes.calendly_admin import AdminMixin
 from fakes.calendly_event_types import EventTypesMixin
 from fakes.calendly_events import EventsMixin
+from fakes.calendly_groups import GroupsMixin
 from fakes.calendly_state import (
-    ALL_SCOPES,
     JSON,
     ApiError,
-    RateLimit,
     granted_with_implied,
     missing_scope,
     new_uuid,
     not_found,
     required_scopes,
 )
+from fakes.calendly_traffic import Fault, RateLimit, Request, TrafficMixin
 from fakes.calendly_webhooks import EVENTS, SCOPES, WebhooksMixin
 
 __all__ = ["EVENTS", "SCOPES", "FakeCalendly", "Request", "required_scopes"]
 
 
-class Request(NamedTuple):
-    """One request as the fake saw it: the query as {name: first value}."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-
-
-@dataclass
-class _Fault:
-    path_contains: str | None
-    method: str | None
-    remaining: int
-    status: int
-    retry_after: int | None
-    delay: float
-    body: str | None
-
-    def matches(self, method: str, target: str) -> bool:
-        if self.remaining <= 0:
-            return False
-        if self.method is not None and self.method.upper() != method:
-            return False
-        return self.path_contains is None or self.path_contains in target
-
-
-class FakeCalendly(AdminMixin, EventTypesMixin, WebhooksMixin, EventsMixin):
+class FakeCalendly(TrafficMixin, GroupsMixin, EventTypesMixin, WebhooksMixin, EventsMixin):
     """In-memory Calendly API v2 served over HTTP on 127.0.0.1.
 
     ``page_size`` caps every page (Calendly's own cap is 100) so tests can force pagination with
@@ -108,7 +79,7 @@ class FakeCalendly(AdminMixin, EventTypesMixin, WebhooksMixin, EventsMixin):
         self.requests: list[tuple[str, str]] = []  # (method, path with query), in order
         self.request_log: list[Request] = []
         self.lock = threading.RLock()
-        self._faults: list[_Fault] = []
+        self._faults: list[Fault] = []
         self._thread: threading.Thread | None = None
         self._server = _Server(("127.0.0.1", port), _Handler)
         self._server.fake = self
@@ -156,62 +127,6 @@ class FakeCalendly(AdminMixin, EventTypesMixin, WebhooksMixin, EventsMixin):
         tb: TracebackType | None,
     ) -> None:
         self.stop()
-
-    # -- test configuration ---------------------------------------------------------------------
-    def grant(self, token: str, scopes: set[str] | frozenset[str] | None = None) -> None:
-        """Accept ``token`` with ``scopes`` (None = all); for the main token this sets ``scopes``."""
-        with self.lock:
-            if token == self.token:
-                self.scopes = None if scopes is None else set(scopes)
-            else:
-                self.tokens[token] = ALL_SCOPES if scopes is None else frozenset(scopes)
-
-    def rate_limit(
-        self, limit: int, *, per: float = 60.0, clock: Callable[[], float] = time.monotonic
-    ) -> RateLimit:
-        """Allow ``limit`` requests per ``per`` seconds for each token; returns the counter."""
-        self.limits = RateLimit(limit, per, clock)
-        return self.limits
-
-    @property
-    def rejected(self) -> int:
-        """How many 429s the rate limit has served."""
-        return self.limits.rejected if self.limits else 0
-
-    def reset_requests(self) -> None:
-        with self.lock:
-            self.requests.clear()
-            self.request_log.clear()
-
-    def calls(self, path_prefix: str = "/", method: str | None = None) -> list[Request]:
-        """Logged requests whose path starts with ``path_prefix`` (and of ``method``)."""
-        with self.lock:
-            return [
-                r
-                for r in self.request_log
-                if r.path.startswith(path_prefix) and (method is None or r.method == method)
-            ]
-
-    def fail(
-        self,
-        *,
-        path_contains: str | None = None,
-        method: str | None = None,
-        times: int = 1,
-        status: int = 500,
-        retry_after: int | None = None,
-        delay: float = 0.0,
-        body: str | None = None,
-    ) -> None:
-        """Answer the next ``times`` matching requests with ``status`` (after ``delay`` seconds).
-
-        ``status=0`` only delays and then answers normally (for timeout tests); ``body`` replaces
-        the JSON error body with raw text sent as text/html (for non-JSON answers, e.g. a proxy).
-        """
-        with self.lock:
-            self._faults.append(
-                _Fault(path_contains, method, times, status, retry_after, delay, body)
-            )
 
     # -- request handling (called from server threads) --------------------------------------
     def handle(
@@ -269,6 +184,7 @@ class FakeCalendly(AdminMixin, EventTypesMixin, WebhooksMixin, EventsMixin):
         with self.lock:  # copy, so answers never share state with later test edits
             answer = (
                 self._route_admin(method, parts, path, q, body)
+                or self._route_groups(method, parts, path, q)
                 or self._route_event_types(method, parts, path, q, body)
                 or self._route_webhooks(method, parts, path, q, body)
                 or self._route_events(method, parts, path, q)

@@ -9,12 +9,8 @@ from __future__ import annotations
 
 import base64
 import json
-import math
 import threading
-import time
 import uuid as uuidlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -185,49 +181,6 @@ def paginate(base_url: str, path: str, q: Query, items: list[JSON], page_size: i
             "previous_page_token": prev_token,
         },
     }
-
-
-@dataclass
-class _Window:
-    started: float
-    used: int = 0
-
-
-@dataclass
-class RateLimit:
-    """A budget of ``limit`` requests per ``window`` seconds for each token.
-
-    Calendly counts per user; one token per user here. ``clock`` is injectable so tests can move
-    time instead of sleeping.
-    """
-
-    limit: int
-    window: float
-    clock: Callable[[], float] = time.monotonic
-    rejected: int = 0  # 429s served
-    _windows: dict[str, _Window] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def take(self, token: str) -> tuple[bool, dict[str, str]]:
-        """Spend one request of ``token``: (allowed, the X-RateLimit-* headers to send)."""
-        with self._lock:
-            now = self.clock()
-            win = self._windows.get(token)
-            if win is None or now - win.started >= self.window:
-                win = self._windows[token] = _Window(now)
-            allowed = win.used < self.limit
-            if allowed:
-                win.used += 1
-            else:
-                self.rejected += 1
-            reset = max(win.started + self.window - now, 0.0)
-            headers = {
-                "X-RateLimit-Limit": str(self.limit),
-                "X-RateLimit-Remaining": str(self.limit - win.used),
-                # whole seconds, as Calendly sends them; never 0 while the window is open
-                "X-RateLimit-Reset": str(math.ceil(reset)),
-            }
-            return allowed, headers
 
 
 class FakeCore:
