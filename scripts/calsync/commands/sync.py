@@ -16,7 +16,7 @@ from typing import Any
 
 from calsync.adapters.calendar import Calendar, Conflict, Missing
 from calsync.adapters.files import load_payload, load_team_map
-from calsync.commands.context import Context
+from calsync.commands.context import Clock, Context
 from calsync.commands.executor import calls_for, perform
 from calsync.core import redact
 from calsync.core.booking import Booking
@@ -167,7 +167,7 @@ def run(_args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     ctx.report.update(webhook_event=booking.event_name, calendly_event=booking.event_uri)
     team_map = load_team_map(settings.config_path)
     redact.allow(cid for _, cid in team_map.calendars())
-    booking, verified = _verify(booking, settings)
+    booking, verified = _verify(booking, settings, ctx.clock)
     opened: list[Calendar] = []
 
     def calendar() -> Calendar:
@@ -192,14 +192,14 @@ def run(_args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     return report
 
 
-def _verify(booking: Booking, settings: Settings) -> tuple[Booking, bool]:
+def _verify(booking: Booking, settings: Settings, clock: Clock) -> tuple[Booking, bool]:
     """With CALENDLY_TOKEN set, act on what the Calendly API says, not on the payload."""
     if not settings.verify or not settings.calendly_token or not booking.event_uri:
         return booking, False
     # imported here: the Calendly HTTP client is not loaded on the skip path
     from calsync.commands.verify import verify_booking
 
-    return verify_booking(booking, settings), True
+    return verify_booking(booking, settings, clock), True
 
 
 def open_calendar(settings: Settings) -> Calendar:

@@ -33,7 +33,7 @@ _TRUE = ("y", "yes")
 
 
 def whoami(_args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
-    with open_client(ctx.settings) as api:
+    with open_client(ctx.settings, clock=ctx.clock) as api:
         user, organization = owner(api)
     ctx.say(f"user:         {user}")
     ctx.say(f"organization: {organization}")
@@ -46,7 +46,7 @@ def whoami(_args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
 
 
 def webhooks_list(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
-    with open_client(ctx.settings) as api:
+    with open_client(ctx.settings, clock=ctx.clock) as api:
         user, organization = owner(api)
         subs = api.list_webhooks(**_where(args.scope, organization, user))
     for sub in subs:
@@ -75,7 +75,7 @@ def webhooks_create(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     key = ctx.settings.calendly_signing_key or None
     redact.protect([key] if key else [])
     _protect_url(args.url)
-    with open_client(ctx.settings) as api:
+    with open_client(ctx.settings, clock=ctx.clock) as api:
         user, organization = owner(api)
         where = _where(args.scope, organization, user)
         found = _same_url(api.list_webhooks(**where), args.url)
@@ -129,7 +129,7 @@ def _existing(sub: JSON, events: list[str], ctx: Context, *, raced: bool) -> dic
 
 
 def webhooks_delete(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
-    with open_client(ctx.settings) as api:
+    with open_client(ctx.settings, clock=ctx.clock) as api:
         uri = _subscription_uri(args.subscription, ctx.settings.calendly_api_url)
         if not args.yes:
             if not ctx.stdin.isatty():
