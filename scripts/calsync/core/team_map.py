@@ -24,7 +24,7 @@ _CALENDAR_ID = re.compile(r"^(primary|[A-Za-z0-9._%+-]{1,200}@[A-Za-z0-9.-]{1,20
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9.-]{1,200}\.[A-Za-z]{2,}$")
 _URI = re.compile(r"^https://[A-Za-z0-9.-]+/[A-Za-z0-9._~/-]+$")
 _DISPLAY = {"show_invitee_name", "show_answers", "show_hosts"}
-_TEAM_KEYS = {"name", "calendar_id", "members"} | _DISPLAY
+_TEAM_KEYS = {"name", "calendar_id", "members", "calendly_group"} | _DISPLAY
 _ROUTE_KEYS = {"team", "event_name_contains", "event_type", "host_is_member", "hosts"}
 _CONDITIONS = _ROUTE_KEYS - {"team"}
 
@@ -43,8 +43,10 @@ class Team:
     key: str
     name: str
     calendar_id: str
-    members: frozenset[str]  # lower-cased Calendly host emails
+    members: frozenset[str]  # lower-cased Calendly host emails (the map's, plus its group's)
     display: Display
+    calendly_group: str = ""  # members also come from this Calendly group, via the lock file
+    listed: tuple[str, ...] = ()  # the map's own `members`, in file order
 
 
 @dataclass(frozen=True)
@@ -219,12 +221,20 @@ def _teams(raw: Any, problems: list[str]) -> dict[str, Team]:
             problems.append(f"{p}.name: expected a non-empty string")
         members = _strings(spec, "members", p, problems, check=_EMAIL.match, what="an email")
         display = Display(**{k: _bool(spec, k, p, problems, Display.__dict__[k]) for k in _DISPLAY})
+        group = spec.get("calendly_group", "")
+        if not isinstance(group, str) or ("calendly_group" in spec and not group.strip()):
+            problems.append(
+                f"{p}.calendly_group: expected a Calendly group name, got {_show(group)}"
+            )
+            group = ""
         teams[key] = Team(
             key=key,
             name=str(name),
             calendar_id=str(cal),
             members=frozenset(m.lower() for m in members),
             display=display,
+            calendly_group=group.strip(),
+            listed=tuple(members),
         )
     return teams
 
@@ -255,8 +265,9 @@ def _routes(raw: Any, teams: dict[str, Team], problems: list[str]) -> tuple[Rout
         )
         hosts = _strings(spec, "hosts", p, problems, check=_EMAIL.match, what="an email")
         member = _bool(spec, "host_is_member", p, problems, False)
-        if member and isinstance(team, str) and team in teams and not teams[team].members:
-            problems.append(f"{p}.host_is_member: team {team!r} has no members")
+        known = teams.get(team) if isinstance(team, str) else None
+        if member and known is not None and not known.members and not known.calendly_group:
+            problems.append(f"{p}.host_is_member: team {team!r} has no members or calendly_group")
         routes.append(
             Route(
                 team=str(team),
