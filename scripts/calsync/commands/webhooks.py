@@ -88,7 +88,6 @@ def webhooks_create(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
                 found, raced = _same_url(api.list_webhooks(**where), args.url), True
                 if found is None:
                     other = "user" if args.scope == "organization" else "organization"
-                    other += " (or --scope group --group URI)" if args.scope != "group" else ""
                     raise ConfigError(
                         f"Calendly answered 409: a subscription for this URL already exists, but "
                         f"not among the {args.scope} subscriptions; look for it with: {TOOL} "
