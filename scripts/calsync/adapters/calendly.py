@@ -18,8 +18,8 @@ from calsync.adapters.calendly_http import (
     AlreadyExists,
     Forbidden,
     NotFound,
-    Pacing,
 )
+from calsync.adapters.calendly_retry import Pacing
 
 __all__ = [
     "JSON",
