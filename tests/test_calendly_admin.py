@@ -276,3 +276,27 @@ def test_members_list_is_paced_by_remaining(calendly, env):
     assert calendly.rejected == 0
     assert time.slept
     assert all(0 < s <= 30 for s in time.slept)
+
+
+# -- group-scope webhooks ----------------------------------------------------------------------
+
+
+def test_webhooks_create_and_list_in_group_scope(calendly, env):
+    """--scope group --group URI: the subscription is the group's; --group is required."""
+    group = calendly.add_group("Support EMEA")
+    hook = "https://gitlab.example.com/api/v4/projects/7/ref/main/trigger/pipeline"
+    argv = ["webhooks", "create", "--url", hook, "--scope", "group", "--group", group["uri"]]
+    created = run(argv, env)
+    assert created.code == 0, created.err
+    assert (calendly.subscriptions[0]["scope"], calendly.subscriptions[0]["group"]) == (
+        "group",
+        group["uri"],
+    )
+    listed = run(["webhooks", "list", "--scope", "group", "--group", group["uri"]], env)
+    assert listed.report["count"] == 1
+    assert calendly.calls("/webhook_subscriptions", "GET")[-1].query["group"] == group["uri"]
+    missing = run(["webhooks", "list", "--scope", "group"], env)
+    assert (missing.code, missing.err) == (
+        2,
+        "error: --scope group needs --group URI (see: groups list)\n",
+    )
