@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from calsync import cli
+from calsync.commands.context import Clock
 from fakes.google_server import FakeGoogle, write_service_account_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,10 +36,32 @@ class Result:
         return data
 
 
-def run_cli(argv: list[str], env: dict[str, str], stdin: str = "") -> Result:
-    """Run the CLI in-process with its own streams and environment."""
+class FakeTime:
+    """A clock that moves only when slept on: waits are recorded, never slept for real."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+    def monotonic(self) -> float:
+        return self.now
+
+    @property
+    def clock(self) -> Clock:
+        return Clock(sleep=self.sleep, now=self.monotonic)
+
+
+def run_cli(
+    argv: list[str], env: dict[str, str], stdin: str = "", *, time: FakeTime | None = None
+) -> Result:
+    """Run the CLI in-process with its own streams, environment and (fake) time."""
     out, err = io.StringIO(), io.StringIO()
-    code = cli.main(argv, env=env, stdin=io.StringIO(stdin), stdout=out, stderr=err)
+    clock = (time or FakeTime()).clock
+    code = cli.main(argv, env=env, stdin=io.StringIO(stdin), stdout=out, stderr=err, clock=clock)
     return Result(code, out.getvalue(), err.getvalue())
 
 

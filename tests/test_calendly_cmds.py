@@ -9,12 +9,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from urllib3.util.retry import Retry
 
 from calsync import cli
 from calsync.adapters.calendly import CalendlyClient
 from calsync.commands.calendly_api import NOT_SET
-from conftest import SECRET_TOKEN, Result, run_cli
+from conftest import SECRET_TOKEN, FakeTime, Result, run_cli
 from fakes.calendly_server import FakeCalendly
 
 TRIGGER_SECRET = "glptt-0123456789abcdef0123456789abcdef01234567"
@@ -54,16 +53,16 @@ def env(calendly: FakeCalendly) -> dict[str, str]:
     return {"CALENDLY_TOKEN": SECRET_TOKEN, "CALENDLY_API_URL": calendly.base_url}
 
 
-@pytest.fixture(autouse=True)
-def retry_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """urllib3's retry backoff, recorded instead of slept (a leaf patch only)."""
-    slept: list[object] = []
-    monkeypatch.setattr(Retry, "sleep", lambda self, response=None: slept.append(response))
-    return slept
+@pytest.fixture
+def fake_time() -> FakeTime:
+    """The retry waits of a run, recorded instead of slept (injected time)."""
+    return FakeTime()
 
 
-def run(argv: list[str], env: dict[str, str], stdin: str = "") -> Result:
-    result = run_cli(argv, env, stdin)
+def run(
+    argv: list[str], env: dict[str, str], stdin: str = "", time: FakeTime | None = None
+) -> Result:
+    result = run_cli(argv, env, stdin, time=time)
     assert SECRET_TOKEN not in result.out + result.err
     assert TRIGGER_SECRET not in result.out + result.err
     return result
@@ -161,16 +160,16 @@ def test_forbidden_without_scope_name_says_what_the_call_needs(calendly, env):
     )
 
 
-def test_server_errors_are_transient_exit_1(calendly, env, retry_sleeps):
+def test_server_errors_are_transient_exit_1(calendly, env, fake_time):
     """5xx after every retry: exit 1 (a rerun is safe), one line naming the call."""
     calendly.fail(path_contains="/users/me", status=503, times=10)
-    result = run(["whoami"], env)
+    result = run(["whoami"], env, time=fake_time)
     assert result.code == 1
     assert result.err == (
         "error: Calendly API unreachable after 5 tries: HTTP 503 Internal Server Error "
         "(GET /users/me)\n"
     )
-    assert len(retry_sleeps) == 4
+    assert fake_time.slept == [1.0, 2.0, 4.0]  # backoff; the first retry is immediate
 
 
 # -- webhooks list ----------------------------------------------------------------------------

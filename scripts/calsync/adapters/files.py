@@ -1,4 +1,4 @@
-"""Files and streams the commands read or write: the payload, the team map, the report."""
+"""Files and streams the commands read or write: the payload, the team map and its lock file."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from calsync.core.payload import (
     decode,
     encoded_size,
 )
+from calsync.core.team_lock import LockEntry, lock_file_name, merge_lock, parse_lock
 from calsync.core.team_map import MAX_CONFIG_BYTES, TeamMap, parse_team_map
 
 
@@ -70,8 +71,47 @@ def _read_stream(stream: IO[str], what: str) -> str:
     return text
 
 
-def load_team_map(path: Path) -> TeamMap:
-    """Read and validate the team map at `path`; raise ConfigError listing every problem."""
+def load_team_map(path: Path, *, lock: bool = True) -> TeamMap:
+    """Read and validate the team map at `path`; raise ConfigError listing every problem.
+
+    With ``lock`` (the default) the members of each team's `calendly_group` come from the lock
+    file next to the map (`<map stem>.lock.yaml`); a group team without an entry is an error.
+    """
+    team_map = _load_map(path)
+    if not lock or not any(t.calendly_group for t in team_map.teams.values()):
+        return team_map
+    return merge_lock(
+        team_map, read_lock(lock_path(path)), source=str(path), lock_name=lock_path(path).name
+    )
+
+
+def lock_path(map_path: Path) -> Path:
+    """Where the lock file of the team map at `map_path` lives: next to it."""
+    return map_path.with_name(lock_file_name(map_path.name))
+
+
+def read_lock(path: Path) -> dict[str, LockEntry] | None:
+    """The lock file's entries, or None when there is no lock file."""
+    try:
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            why = f"larger than {MAX_CONFIG_BYTES // 1024} KiB"
+        else:
+            return parse_lock(path.read_text(encoding="utf-8"), source=str(path))
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as err:
+        why = f"cannot read the lock file ({type(err).__name__})"
+    raise ConfigError(f"{path}: {why}", (f"(file): {why}",))
+
+
+def write_lock(path: Path, text: str) -> None:
+    """Replace the lock file atomically (a reader never sees half a file)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def _load_map(path: Path) -> TeamMap:
     try:
         if path.stat().st_size > MAX_CONFIG_BYTES:
             why = f"larger than {MAX_CONFIG_BYTES // 1024} KiB (a team map is a few KB)"

@@ -58,3 +58,69 @@ def webhooks_delete(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     from calsync.commands import webhooks
 
     return webhooks.webhooks_delete(args, ctx)
+
+
+def members_list(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    from calsync.commands import members
+
+    return members.list_members(args, ctx)
+
+
+def members_invite(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    from calsync.commands import members
+
+    return members.invite(args, ctx)
+
+
+def members_remove(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    from calsync.commands import members
+
+    return members.remove(args, ctx)
+
+
+def invitations_list(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    from calsync.commands import invitations
+
+    return invitations.list_invitations(args, ctx)
+
+
+def invitations_revoke(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    from calsync.commands import invitations
+
+    return invitations.revoke(args, ctx)
+
+
+def groups_list(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    from calsync.commands import groups
+
+    return groups.list_groups(args, ctx)
+
+
+def groups_members(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    from calsync.commands import groups
+
+    return groups.members(args, ctx)
+
+
+def event_types_list(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    from calsync.commands import event_types
+
+    return event_types.list_types(args, ctx)
+
+
+def event_types_show(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    from calsync.commands import event_types
+
+    return event_types.show(args, ctx)
+
+
+def event_types_create(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    from calsync.commands import event_types
+
+    return event_types.create(args, ctx)
+
+
+def team_map_resolve(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    from calsync.commands import team_map_resolve
+
+    return team_map_resolve.run(args, ctx)

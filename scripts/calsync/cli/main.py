@@ -21,7 +21,7 @@ from typing import IO
 from calsync.cli import log_setup
 from calsync.cli.parser import parse_args
 from calsync.cli.settings import load_settings
-from calsync.commands.context import Context
+from calsync.commands.context import Clock, Context
 from calsync.core import redact
 from calsync.core.errors import CalSyncError, ConfigError, ExitCode
 from calsync.core.settings import Settings
@@ -45,6 +45,7 @@ def main(
     stdin: IO[str] | None = None,
     stdout: IO[str] | None = None,
     stderr: IO[str] | None = None,
+    clock: Clock | None = None,
 ) -> int:
     """Run one command; return the exit code (0 done/skipped, 2 bad input, 1 transient).
 
@@ -52,7 +53,7 @@ def main(
     """
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if argv is None else None
     try:
-        return _main(argv, env=env, stdin=stdin, stdout=stdout, stderr=stderr)
+        return _main(argv, env=env, stdin=stdin, stdout=stdout, stderr=stderr, clock=clock)
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
@@ -65,12 +66,14 @@ def _main(
     stdin: IO[str] | None,
     stdout: IO[str] | None,
     stderr: IO[str] | None,
+    clock: Clock | None,
 ) -> int:
     ctx = Context(
         settings=Settings(),
         stdin=stdin or sys.stdin,
         stdout=stdout or sys.stdout,
         stderr=stderr or sys.stderr,
+        clock=clock or Clock(),
     )
     log_setup.setup(0, ctx.stderr)
     redact.reset()
@@ -80,9 +83,8 @@ def _main(
         ctx.settings = load_settings(args, env)
         redact.reset(ctx.settings.secrets)
         log_setup.setup(args.verbose, ctx.stderr)
-        ctx.report["command"] = args.command + (
-            f" {args.webhooks_command}" if args.command == "webhooks" else ""
-        )
+        action = getattr(args, "webhooks_command", None) or getattr(args, "action", None)
+        ctx.report["command"] = args.command + (f" {action}" if action else "")
         report = {**ctx.report, **args.func(args, ctx)}
         code = ExitCode.OK
     except CalSyncError as err:

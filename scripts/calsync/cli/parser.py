@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 
 from calsync import __version__
 from calsync.cli import handlers
+from calsync.cli.parser_admin import add_admin
 from calsync.core.errors import CalSyncError
 
 SYNC_EVENTS = (
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_explain(sub, common)
     _add_calendly(sub, common)
     _add_reconcile(sub, common)
+    add_admin(sub, common)
     return parser
 
 
@@ -103,6 +105,13 @@ def _add_validate(sub: Any, common: argparse.ArgumentParser) -> None:
         "validate-config", parents=[common], help="check the team map and list every problem"
     )
     _config_arg(check)
+    check.add_argument(
+        "--online",
+        action="store_true",
+        help="also check against Calendly (CALENDLY_TOKEN; scopes users:read, "
+        "organizations:read, groups:read, event_types:read): members active, groups exist, "
+        "event_name_contains phrases in some active event type's name",
+    )
     _report_arg(check)
     check.set_defaults(func=handlers.validate_config)
 
@@ -187,7 +196,10 @@ def _config_arg(p: argparse.ArgumentParser) -> None:
 
 
 def _scope_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--scope", choices=("organization", "user"), default="organization")
+    p.add_argument("--scope", choices=("organization", "user", "group"), default="organization")
+    p.add_argument(
+        "--group", metavar="URI", default=None, help="the Calendly group URI (with --scope group)"
+    )
 
 
 def _report_arg(p: argparse.ArgumentParser) -> None:

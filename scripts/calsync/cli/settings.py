@@ -41,6 +41,7 @@ def load_settings(args: argparse.Namespace, env: Mapping[str, str] | None = None
         calendly_token=var("CALENDLY_TOKEN"),
         calendly_api_url=(var("CALENDLY_API_URL") or DEFAULT_CALENDLY_API).rstrip("/"),
         calendly_signing_key=str(flag("signing_key") or var("CALENDLY_SIGNING_KEY")),
+        calendly_wait_budget=_seconds(var("CALENDLY_WAIT_BUDGET"), 120.0),
         google_credentials=var("GOOGLE_APPLICATION_CREDENTIALS"),
         google_delegated_user=var("GOOGLE_DELEGATED_USER"),
         google_api_endpoint=var("GOOGLE_CALENDAR_API_ENDPOINT").rstrip("/"),
@@ -55,3 +56,12 @@ def load_settings(args: argparse.Namespace, env: Mapping[str, str] | None = None
     check_google_url("--batch-uri", settings.google_batch_uri)
     check_calendly_url("CALENDLY_API_URL", settings.calendly_api_url)
     return settings
+
+
+def _seconds(value: str, default: float) -> float:
+    """A non-negative number of seconds; the default when unset or not a number."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        return default
+    return seconds if 0 <= seconds < float("inf") else default

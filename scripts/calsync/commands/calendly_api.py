@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from calsync.adapters.calendly import CalendlyClient
+from calsync.commands.context import Clock
 from calsync.core import redact
 from calsync.core.errors import ConfigError, TransientError
 from calsync.core.settings import Settings
@@ -13,8 +14,13 @@ NOT_SET = (
 )
 
 
-def open_client(settings: Settings, *, timeout: float = 10.0, retries: int = 4) -> CalendlyClient:
-    """The Calendly client of CALENDLY_TOKEN on CALENDLY_API_URL (default api.calendly.com)."""
+def open_client(
+    settings: Settings, *, timeout: float = 10.0, retries: int = 4, clock: Clock | None = None
+) -> CalendlyClient:
+    """The Calendly client of CALENDLY_TOKEN on CALENDLY_API_URL (default api.calendly.com).
+
+    Its 429 waits share one budget of CALENDLY_WAIT_BUDGET seconds (default 120)."""
+    clock = clock or Clock()
     if not settings.calendly_token:
         raise ConfigError(NOT_SET)
     redact.protect([settings.calendly_token])
@@ -23,6 +29,9 @@ def open_client(settings: Settings, *, timeout: float = 10.0, retries: int = 4) 
         base_url=settings.calendly_api_url,
         timeout=timeout,
         retries=retries,
+        sleep=clock.sleep,
+        clock=clock.now,
+        time_budget=settings.calendly_wait_budget,
     )
 
 

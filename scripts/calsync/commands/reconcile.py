@@ -96,7 +96,7 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     settings = replace(settings, google_delegated_user=subject)
     dry = settings.dry_run
     ctx.report.update(since=stamp(since), until=stamp(until), dry_run=dry, verified=True)
-    with open_client(settings, timeout=settings.timeout) as api:
+    with open_client(settings, timeout=settings.timeout, clock=ctx.clock) as api:
         _, organization = owner(api)
         listing = api.list_scheduled_events(
             organization=organization, min_start_time=stamp(since), max_start_time=stamp(until)

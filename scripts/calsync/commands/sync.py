@@ -17,7 +17,7 @@ from typing import Any
 
 from calsync.adapters.calendar import Calendar
 from calsync.adapters.files import load_payload, load_team_map
-from calsync.commands.context import Context
+from calsync.commands.context import Clock, Context
 from calsync.commands.executor import apply
 from calsync.core import redact
 from calsync.core.booking import Booking
@@ -150,7 +150,7 @@ def run(_args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         settings.google_delegated_user, team_map.trust, triggered=settings.triggered
     )
     settings = replace(settings, google_delegated_user=subject)
-    booking, verified = _verify(booking, settings)
+    booking, verified = _verify(booking, settings, ctx.clock)
     opened: list[Calendar] = []
 
     def calendar() -> Calendar:
@@ -177,14 +177,14 @@ def run(_args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     return report
 
 
-def _verify(booking: Booking, settings: Settings) -> tuple[Booking, bool]:
+def _verify(booking: Booking, settings: Settings, clock: Clock) -> tuple[Booking, bool]:
     """With CALENDLY_TOKEN set, act on what the Calendly API says, not on the payload."""
     if not settings.verify or not settings.calendly_token or not booking.event_uri:
         return booking, False
     # imported here: the Calendly HTTP client is not loaded on the skip path
     from calsync.commands.verify import verify_booking
 
-    return verify_booking(booking, settings), True
+    return verify_booking(booking, settings, clock), True
 
 
 def open_calendar(settings: Settings) -> Calendar:

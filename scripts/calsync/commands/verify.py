@@ -18,6 +18,7 @@ from typing import Any
 
 from calsync.adapters.calendly import NotFound
 from calsync.commands.calendly_api import open_client
+from calsync.commands.context import Clock
 from calsync.core import redact
 from calsync.core.booking import Booking, Kind
 from calsync.core.errors import VerificationError
@@ -29,7 +30,7 @@ JSON = dict[str, Any]
 _INVITEE_KINDS = (Kind.CREATED, Kind.CANCELED, Kind.NO_SHOW_CREATED, Kind.NO_SHOW_DELETED)
 
 
-def verify_booking(booking: Booking, settings: Settings) -> Booking:
+def verify_booking(booking: Booking, settings: Settings, clock: Clock | None = None) -> Booking:
     """The booking as the Calendly API knows it; VerificationError if Calendly does not.
 
     What the delivery keeps: its webhook event name (for the report). What the API decides:
@@ -47,7 +48,7 @@ def verify_booking(booking: Booking, settings: Settings) -> Booking:
     """
     if booking.kind not in _INVITEE_KINDS or not booking.event_uri:
         return booking
-    with open_client(settings) as api:
+    with open_client(settings, clock=clock) as api:
         invitee = None
         if booking.invitee_uri:
             invitee = _fetch(api.get_invitee, booking.invitee_uri, "invitee")

@@ -1,4 +1,5 @@
-"""The Calendly commands: `whoami` and `webhooks list|create|delete`. Wiring and wording only.
+"""The Calendly commands: `whoami` and `webhooks list|create|delete` (organization, user or
+group scope). Wiring and wording only.
 
 Each command opens one CalendlyClient (calsync.commands.calendly_api). The token and a
 signing key are registered as secrets (never printed), and so is the GitLab trigger token in a
@@ -33,7 +34,7 @@ _TRUE = ("y", "yes")
 
 
 def whoami(_args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
-    with open_client(ctx.settings) as api:
+    with open_client(ctx.settings, clock=ctx.clock) as api:
         user, organization = owner(api)
     ctx.say(f"user:         {user}")
     ctx.say(f"organization: {organization}")
@@ -46,9 +47,9 @@ def whoami(_args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
 
 
 def webhooks_list(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
-    with open_client(ctx.settings) as api:
+    with open_client(ctx.settings, clock=ctx.clock) as api:
         user, organization = owner(api)
-        subs = api.list_webhooks(**_where(args.scope, organization, user))
+        subs = api.list_webhooks(**_where(args, organization, user))
     for sub in subs:
         _protect_url(str(sub.get("callback_url", "")))
     if args.json:
@@ -75,9 +76,9 @@ def webhooks_create(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     key = ctx.settings.calendly_signing_key or None
     redact.protect([key] if key else [])
     _protect_url(args.url)
-    with open_client(ctx.settings) as api:
+    with open_client(ctx.settings, clock=ctx.clock) as api:
         user, organization = owner(api)
-        where = _where(args.scope, organization, user)
+        where = _where(args, organization, user)
         found = _same_url(api.list_webhooks(**where), args.url)
         raced = False
         if found is None:
@@ -129,7 +130,7 @@ def _existing(sub: JSON, events: list[str], ctx: Context, *, raced: bool) -> dic
 
 
 def webhooks_delete(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
-    with open_client(ctx.settings) as api:
+    with open_client(ctx.settings, clock=ctx.clock) as api:
         uri = _subscription_uri(args.subscription, ctx.settings.calendly_api_url)
         if not args.yes:
             if not ctx.stdin.isatty():
@@ -154,8 +155,19 @@ def webhooks_delete(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _where(scope: str, organization: str, user: str) -> dict[str, Any]:
-    return {"organization": organization, "scope": scope, "user": user if scope == "user" else None}
+def _where(args: argparse.Namespace, organization: str, user: str) -> dict[str, Any]:
+    """Where subscriptions live: the organization, the token's user, or one group (by URI)."""
+    scope, group = args.scope, getattr(args, "group", None)
+    if scope == "group" and not group:
+        raise InputError("--scope group needs --group URI (see: groups list)")
+    if group and scope != "group":
+        raise InputError("--group is only for --scope group")
+    return {
+        "organization": organization,
+        "scope": scope,
+        "user": user if scope == "user" else None,
+        "group": group if scope == "group" else None,
+    }
 
 
 def _same_url(subs: list[JSON], url: str) -> JSON | None:

@@ -27,6 +27,7 @@ class Settings:
     calendly_token: str = ""
     calendly_api_url: str = DEFAULT_CALENDLY_API
     calendly_signing_key: str = ""
+    calendly_wait_budget: float = 120.0  # seconds of 429/5xx retry waits per run
     # Google
     google_credentials: str = ""  # path of a credentials JSON file ("" = application default)
     google_delegated_user: str = ""

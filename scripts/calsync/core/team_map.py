@@ -29,7 +29,7 @@ _DISPLAY = {"show_invitee_name", "show_answers", "show_hosts"}
 _VISIBILITY = ("default", "private")
 # The keys the validator accepts (the JSON Schema, config/team_map.schema.json, must agree).
 ROOT_KEYS = {"version", "teams", "routes", "google", UNSAFE_KEY}
-TEAM_KEYS = {"name", "calendar_id", "members", "visibility"} | _DISPLAY
+TEAM_KEYS = {"name", "calendar_id", "members", "visibility", "calendly_group"} | _DISPLAY
 ROUTE_KEYS = {"team", "event_name_contains", "event_type", "host_is_member", "hosts"}
 CONDITIONS = ROUTE_KEYS - {"team"}
 
@@ -51,9 +51,11 @@ class Team:
     key: str
     name: str
     calendar_id: str
-    members: frozenset[str]  # lower-cased Calendly host emails
+    members: frozenset[str]  # lower-cased Calendly host emails (the map's, plus its group's)
     display: Display
     line: int = field(default=0, compare=False)  # where the team's key is in the YAML
+    calendly_group: str = ""  # members also come from this Calendly group, via the lock file
+    listed: tuple[str, ...] = ()  # the map's own `members`, in file order
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,12 @@ def _teams(raw: Any, problems: list[str], lines: dict[str, int]) -> dict[str, Te
             **{k: _bool(spec, k, p, problems, Display.__dict__[k]) for k in _DISPLAY},
             visibility=_visibility(spec.get("visibility", "default"), p, problems),
         )
+        group = spec.get("calendly_group", "")
+        if not isinstance(group, str) or ("calendly_group" in spec and not group.strip()):
+            problems.append(
+                f"{p}.calendly_group: expected a Calendly group name, got {_show(group)}"
+            )
+            group = ""
         teams[key] = Team(
             key=key,
             name=str(name),
@@ -181,6 +189,8 @@ def _teams(raw: Any, problems: list[str], lines: dict[str, int]) -> dict[str, Te
             members=frozenset(m.lower() for m in members),
             display=display,
             line=lines.get(p, 0),
+            calendly_group=group.strip(),
+            listed=tuple(members),
         )
     return teams
 
@@ -213,8 +223,9 @@ def _routes(
         )
         hosts = _strings(spec, "hosts", p, problems, check=_EMAIL.match, what="an email")
         member = _bool(spec, "host_is_member", p, problems, False)
-        if member and isinstance(team, str) and team in teams and not teams[team].members:
-            problems.append(f"{p}.host_is_member: team {team!r} has no members")
+        known = teams.get(team) if isinstance(team, str) else None
+        if member and known is not None and not known.members and not known.calendly_group:
+            problems.append(f"{p}.host_is_member: team {team!r} has no members or calendly_group")
         routes.append(
             Route(
                 team=str(team),

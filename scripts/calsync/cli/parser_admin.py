@@ -1,0 +1,216 @@
+"""Parser builders of the Calendly administration commands: members, invitations, groups,
+event-types and team-map. Each help ends with what Calendly's API cannot do, and where in
+Calendly's admin center that is done instead."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from calsync.cli import handlers
+
+ADMIN = "Calendly > Admin center"
+NOT_IN_API = {
+    "members": (
+        "Not in Calendly's API: changing a member's role ({a} > Users > the user > Change role), "
+        "and moving a member between teams or groups ({a} > Groups / Teams)."
+    ),
+    "invitations": "Invitations are sent by Calendly; resending one is done in {a} > Users.",
+    "groups": (
+        "Calendly's API reads groups only: creating, renaming or editing a group and adding or "
+        "removing people is done in {a} > Groups."
+    ),
+    "event-types": (
+        "Calendly's API creates and edits one-on-one event types only: round robin, collective "
+        "and group event types, and team event types, are made in Calendly (Scheduling > Create, "
+        "or {a} > Teams > the team > Event types); team membership in {a} > Teams."
+    ),
+    "team-map": (
+        "Group membership itself is edited in {a} > Groups; this reads it. Needs token scopes "
+        "users:read, groups:read."
+    ),
+}
+
+
+def _epilog(key: str, scopes: str) -> str:
+    return NOT_IN_API[key].format(a=ADMIN) + f"\nToken scopes: {scopes}."
+
+
+def _group(sub: Any, common: argparse.ArgumentParser, name: str, text: str, scopes: str) -> Any:
+    parser = sub.add_parser(
+        name,
+        parents=[common],
+        help=text,
+        epilog=_epilog(name, scopes),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    return parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+
+def _leaf(
+    actions: Any, common: argparse.ArgumentParser, name: str, text: str, key: str, scopes: str
+) -> Any:
+    return actions.add_parser(
+        name,
+        parents=[common],
+        help=text,
+        description=text,
+        epilog=_epilog(key, scopes),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def add_admin(sub: Any, common: argparse.ArgumentParser) -> None:
+    _add_members(sub, common)
+    _add_invitations(sub, common)
+    _add_groups(sub, common)
+    _add_event_types(sub, common)
+    _add_team_map(sub, common)
+
+
+def _json(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def _yes(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument(
+        "--yes",
+        action="store_true",
+        help=f"really {what} (without it: say what would happen, exit 2)",
+    )
+
+
+def _add_members(sub: Any, common: argparse.ArgumentParser) -> None:
+    read, write = "users:read, organizations:read, groups:read", "users:read, organizations:write"
+    actions = _group(sub, common, "members", "the Calendly organization's members", read)
+    listing = _leaf(
+        actions, common, "list", "every member: name, e-mail, role, groups", "members", read
+    )
+    listing.add_argument("--role", choices=("user", "admin", "owner"), default=None)
+    _json(listing)
+    listing.set_defaults(func=handlers.members_list)
+    inv = _leaf(
+        actions,
+        common,
+        "invite",
+        "invite new addresses (members and pending ones are skipped)",
+        "members",
+        write,
+    )
+    inv.add_argument("emails", nargs="+", metavar="EMAIL")
+    inv.add_argument("--dry-run", action="store_true", help="send no invitation")
+    inv.set_defaults(func=handlers.members_invite)
+    rem = _leaf(
+        actions,
+        common,
+        "remove",
+        "remove one member (never the token's user or the owner)",
+        "members",
+        write,
+    )
+    rem.add_argument("email", metavar="EMAIL")
+    _yes(rem, "remove")
+    rem.set_defaults(func=handlers.members_remove)
+
+
+def _add_invitations(sub: Any, common: argparse.ArgumentParser) -> None:
+    read, write = "users:read, organizations:read", "users:read, organizations:write"
+    actions = _group(sub, common, "invitations", "the Calendly organization's invitations", read)
+    listing = _leaf(
+        actions, common, "list", "invitations (all statuses by default)", "invitations", read
+    )
+    listing.add_argument(
+        "--status", choices=("pending", "accepted", "declined", "revoked"), default=None
+    )
+    _json(listing)
+    listing.set_defaults(func=handlers.invitations_list)
+    rev = _leaf(
+        actions,
+        common,
+        "revoke",
+        "revoke the pending invitation of one address",
+        "invitations",
+        write,
+    )
+    rev.add_argument("email", metavar="EMAIL")
+    _yes(rev, "revoke")
+    rev.set_defaults(func=handlers.invitations_revoke)
+
+
+def _add_groups(sub: Any, common: argparse.ArgumentParser) -> None:
+    scopes = "users:read, groups:read"
+    actions = _group(
+        sub, common, "groups", "the Calendly organization's groups (read only)", scopes
+    )
+    listing = _leaf(actions, common, "list", "every group with its member count", "groups", scopes)
+    _json(listing)
+    listing.set_defaults(func=handlers.groups_list)
+    people = _leaf(
+        actions, common, "members", "a group's members and admins (marked)", "groups", scopes
+    )
+    people.add_argument("group", metavar="GROUP", help="the group's name or URI")
+    _json(people)
+    people.set_defaults(func=handlers.groups_members)
+
+
+def _add_event_types(sub: Any, common: argparse.ArgumentParser) -> None:
+    read, write = "users:read, event_types:read", "users:read, event_types:write"
+    actions = _group(sub, common, "event-types", "the Calendly organization's event types", read)
+    listing = _leaf(
+        actions,
+        common,
+        "list",
+        "event types: name, kind, duration, state",
+        "event-types",
+        read + " (and organizations:read with --user)",
+    )
+    listing.add_argument(
+        "--user", metavar="EMAIL", default=None, help="only those this member hosts"
+    )
+    listing.add_argument("--active", action="store_true", help="only active ones")
+    _json(listing)
+    listing.set_defaults(func=handlers.event_types_list)
+    show = _leaf(
+        actions,
+        common,
+        "show",
+        "one event type: kind, hosts, duration, URL, active",
+        "event-types",
+        read,
+    )
+    show.add_argument("event_type", metavar="NAME|SLUG|URI")
+    show.set_defaults(func=handlers.event_types_show)
+    create = _leaf(
+        actions,
+        common,
+        "create",
+        "create a one-on-one event type (idempotent by name and host)",
+        "event-types",
+        write + " (and organizations:read with --host)",
+    )
+    create.add_argument("--name", required=True)
+    create.add_argument("--duration", type=int, required=True, metavar="MIN")
+    create.add_argument("--host", metavar="EMAIL", default=None, help="default: the token's user")
+    create.add_argument("--description", metavar="TEXT", default=None)
+    create.set_defaults(func=handlers.event_types_create)
+
+
+def _add_team_map(sub: Any, common: argparse.ArgumentParser) -> None:
+    scopes = "users:read, groups:read"
+    actions = _group(sub, common, "team-map", "the team map's Calendly groups", scopes)
+    resolve = _leaf(
+        actions,
+        common,
+        "resolve",
+        "write each calendly_group's member e-mails to <map stem>.lock.yaml next to the map",
+        "team-map",
+        scopes,
+    )
+    resolve.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="team map YAML (default: $CALSYNC_CONFIG or config/team_map.yaml)",
+    )
+    resolve.set_defaults(func=handlers.team_map_resolve)
