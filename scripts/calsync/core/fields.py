@@ -113,3 +113,17 @@ def req_time(obj: dict[str, Any], key: str, path: str) -> datetime:
     if value is None:
         raise InputError(f"{path}: missing")
     return value
+
+
+def objects(raw: Any, path: str) -> list[tuple[dict[str, Any], str]]:
+    """The items of an optional list of objects, each with its dotted path (None: none)."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise InputError(f"{path}: expected a list, got {type_name(raw)}")
+    out = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict):
+            raise InputError(f"{path}.{i}: expected an object, got {type_name(item)}")
+        out.append((item, f"{path}.{i}"))
+    return out

@@ -16,6 +16,7 @@ from calsync.core.booking import Booking, Host, Kind, Location, ScheduledEvent
 from calsync.core.errors import InputError
 from calsync.core.fields import (
     WORD,
+    objects,
     opt_bool,
     opt_int,
     opt_link,
@@ -235,40 +236,21 @@ def _location(raw: Any, p: str) -> Location | None:
 
 
 def _hosts(raw: Any, p: str) -> tuple[Host, ...]:
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        raise InputError(f"{p}: expected a list, got {type_name(raw)}")
-    hosts = []
-    for i, item in enumerate(raw):
-        if not isinstance(item, dict):
-            raise InputError(f"{p}.{i}: expected an object, got {type_name(item)}")
-        hosts.append(
-            Host(
-                user_uri=opt_str(item, "user", f"{p}.{i}.user"),
-                email=opt_str(item, "user_email", f"{p}.{i}.user_email").lower(),
-                name=opt_str(item, "user_name", f"{p}.{i}.user_name"),
-            )
+    return tuple(
+        Host(
+            user_uri=opt_str(item, "user", f"{at}.user"),
+            email=opt_str(item, "user_email", f"{at}.user_email").lower(),
+            name=opt_str(item, "user_name", f"{at}.user_name"),
         )
-    return tuple(hosts)
+        for item, at in objects(raw, p)
+    )
 
 
 def _answers(raw: Any, p: str) -> tuple[tuple[str, str], ...]:
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        raise InputError(f"{p}: expected a list, got {type_name(raw)}")
-    out = []
-    for i, item in enumerate(raw):
-        if not isinstance(item, dict):
-            raise InputError(f"{p}.{i}: expected an object, got {type_name(item)}")
-        out.append(
-            (
-                opt_text(item, "question", f"{p}.{i}.question"),
-                opt_text(item, "answer", f"{p}.{i}.answer"),
-            )
-        )
-    return tuple(out)
+    return tuple(
+        (opt_text(item, "question", f"{at}.question"), opt_text(item, "answer", f"{at}.answer"))
+        for item, at in objects(raw, p)
+    )
 
 
 def booking_from_api(
