@@ -44,7 +44,8 @@ def test_350_invitees_with_no_shows_stay_within_the_limits(sync, fake_google):
     fake_google.reset_log()
     again = sync(mark)
     assert (again.code, again.report["action"]) == (0, "unchanged")
-    assert "patch" not in fake_google.kinds() and "update" not in fake_google.kinds()
+    assert "patch" not in fake_google.kinds()
+    assert "update" not in fake_google.kinds()
 
 
 def test_marks_beyond_capacity_keep_the_newest():
