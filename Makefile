@@ -17,8 +17,8 @@ demo: $(VENV)/.runtime  ## run the sync on bundled sample payloads, on a local .
 test: lint $(VENV)/.dev tools  ## lint, type-check and run every test (pipeline tests too)
 	$(PY) -m pytest
 
-test-fast: $(VENV)/.dev  ## every test except the gitlab-ci-local pipeline runs
-	$(PY) -m pytest -m "not pipeline"
+test-fast: $(VENV)/.dev  ## every test except the gitlab-ci-local runs and the slow whole-suite checks
+	$(PY) -m pytest -m "not pipeline and not slow"
 
 test-pipeline: $(VENV)/.dev tools  ## only the tests that run .gitlab-ci.yml with gitlab-ci-local
 	$(PY) -m pytest -m pipeline

@@ -16,6 +16,8 @@ from calsync import cli
 from fakes.google_server import FakeGoogle, write_service_account_file
 
 ROOT = Path(__file__).resolve().parents[1]
+# The tests' own team map: tests never read config/team_map.yaml (an operator replaces it).
+TEAM_MAP = Path(__file__).resolve().parent / "data" / "team_map.yaml"
 USGOV = "c_usgov@group.calendar.google.com"
 GLOBAL = "c_global@group.calendar.google.com"
 SECRET_TOKEN = "calendly-sentinel-token-5b9e1c"
@@ -36,8 +38,13 @@ class Result:
 
 
 def run_cli(argv: list[str], env: dict[str, str], stdin: str = "") -> Result:
-    """Run the CLI in-process with its own streams and environment."""
+    """Run the CLI in-process with its own streams and environment.
+
+    The map is the tests' own (CALSYNC_CONFIG) unless the test names one (--config or its own
+    CALSYNC_CONFIG); the default path is tested once, in tests/cli/test_settings.py.
+    """
     out, err = io.StringIO(), io.StringIO()
+    env = {"CALSYNC_CONFIG": str(TEAM_MAP), **env}
     code = cli.main(argv, env=env, stdin=io.StringIO(stdin), stdout=out, stderr=err)
     return Result(code, out.getvalue(), err.getvalue())
 

@@ -15,11 +15,12 @@ from calsync.adapters.files import load_team_map
 from calsync.commands.sync import process
 from calsync.core.decide import event_id_for
 from calsync.core.parse import parse_booking
-from conftest import GLOBAL, ROOT
+from conftest import GLOBAL
+from conftest import TEAM_MAP as TEAM_MAP_FILE
 from histories import GROUP, ONE_ON_ONE, Action, Meeting, deliveries
 from memory_calendar import MemoryCalendar
 
-TEAM_MAP = load_team_map(ROOT / "config" / "team_map.yaml")
+TEAM_MAP = load_team_map(TEAM_MAP_FILE)
 # generated histories per run; HISTORIES=5000 make test-fast for a deeper search
 HISTORIES = int(os.environ.get("HISTORIES", "300"))
 

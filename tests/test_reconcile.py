@@ -13,7 +13,7 @@ import pytest
 from builders import iso, webhook
 from calsync.adapters import google_batch as gbatch
 from calsync.core.decide import event_id_for
-from conftest import GLOBAL, ROOT, SECRET_TOKEN, USGOV, Result, run_cli
+from conftest import GLOBAL, SECRET_TOKEN, TEAM_MAP, USGOV, Result, run_cli
 from fakes.calendly_server import FakeCalendly
 from fakes.google_server import FakeGoogle, write_service_account_file
 
@@ -313,9 +313,7 @@ def test_invitee_is_fetched_only_when_the_team_shows_it(reconcile, calendly, fak
     group meetings; the name lands in the title."""
     config = tmp_path / "team_map.yaml"
     config.write_text(
-        (ROOT / "config" / "team_map.yaml")
-        .read_text()
-        .replace(
+        TEAM_MAP.read_text().replace(
             "    calendar_id: c_global@group.calendar.google.com",
             "    calendar_id: c_global@group.calendar.google.com\n    show_invitee_name: true",
         )
