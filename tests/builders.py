@@ -10,6 +10,10 @@ from typing import Any
 
 API = "https://api.calendly.com"
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+# The calendars of the tests' own team map (tests/data/team_map.yaml).
+USGOV = "c_usgov@group.calendar.google.com"
+GLOBAL = "c_global@group.calendar.google.com"
+DROP = object()  # as a value in body(): delete the key
 T0 = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
 
 # Personal data that must never leave the calendar: tests search every output for these.
@@ -124,3 +128,40 @@ def trigger_wrap(body: dict[str, Any], *, as_string: bool = False) -> dict[str, 
     if as_string:
         wrapped = {"payload": json.dumps(body)}
     return {**wrapped, "id": "123", "ref": "main", "variables": {}}
+
+
+def canceled() -> dict[str, Any]:
+    """The cancel of webhook()'s booking, an hour later."""
+    return webhook("invitee.canceled", at=T0 + timedelta(hours=1))
+
+
+DISPLAY_MAP = f"""\
+version: 1
+teams:
+  global:
+    calendar_id: {GLOBAL}
+    show_invitee_name: true
+    show_answers: true
+routes:
+  - team: global
+    event_name_contains: ["Support"]
+"""
+
+
+def _set(node: Any, path: str, value: Any) -> None:
+    *parents, last = path.split(".")
+    for key in parents:
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    key = int(last) if isinstance(node, list) else last
+    if value is DROP:
+        del node[key]
+    else:
+        node[key] = value
+
+
+def body(*changes: tuple[str, Any], kind: str = "invitee.created") -> dict[str, Any]:
+    """webhook() with (dotted.path, value) changes applied in order."""
+    result = webhook(kind)
+    for path, value in changes:
+        _set(result, path, value)
+    return result

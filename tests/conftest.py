@@ -12,14 +12,13 @@ from typing import Any
 
 import pytest
 
+from builders import GLOBAL, USGOV
 from calsync import cli
 from fakes.google_server import FakeGoogle, write_service_account_file
 
 ROOT = Path(__file__).resolve().parents[1]
 # The tests' own team map: tests never read config/team_map.yaml (an operator replaces it).
 TEAM_MAP = Path(__file__).resolve().parent / "data" / "team_map.yaml"
-USGOV = "c_usgov@group.calendar.google.com"
-GLOBAL = "c_global@group.calendar.google.com"
 SECRET_TOKEN = "calendly-sentinel-token-5b9e1c"
 
 

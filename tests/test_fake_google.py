@@ -27,14 +27,14 @@ from google.oauth2 import service_account
 from googleapiclient.discovery import Resource, build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
-from tests.fakes.google_server import (
+
+from calsync.adapters.google_auth import skip_boundary_lookup
+from fakes.google_server import (
     FakeGoogle,
     write_authorized_user_file,
     write_external_account_file,
     write_service_account_file,
 )
-
-from calsync.adapters.google_auth import skip_boundary_lookup
 
 CAL = "team@group.calendar.google.com"
 OTHER_CAL = "other@group.calendar.google.com"

@@ -48,4 +48,4 @@ def test_default_map_is_read_when_nothing_names_one(tmp_path, monkeypatch):
     code = cli.main(["validate-config"], env={}, stdout=out, stderr=err)
     assert (code, err.getvalue()) == (0, "")
     assert out.getvalue().splitlines()[0] == f"{default}: OK, 1 teams, 1 routes"
-    assert TEAM_MAP != default
+    assert default != TEAM_MAP
