@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from calsync.core.booking import Booking, Host, Kind, Location, ScheduledEvent
+
 API = "https://api.calendly.com"
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 # The calendars of the tests' own team map (tests/data/team_map.yaml).
@@ -165,3 +167,45 @@ def body(*changes: tuple[str, Any], kind: str = "invitee.created") -> dict[str, 
     for path, value in changes:
         _set(result, path, value)
     return result
+
+
+# -- core model values, for unit tests of the pure core (no payload parsing) ----------------
+
+EVENT_URI = f"{API}/scheduled_events/EV000000000001"
+
+
+def scheduled_event(**changes: Any) -> ScheduledEvent:
+    """A one-on-one meeting as the core sees it; `changes` override any field."""
+    fields: dict[str, Any] = {
+        "uri": EVENT_URI,
+        "name": "Global Support Call",
+        "status": "active",
+        "start": T0 + timedelta(days=3),
+        "end": T0 + timedelta(days=3, minutes=30),
+        "event_type": f"{API}/event_types/ETGLOBAL000001",
+        "location": Location("zoom", "", "https://example.zoom.us/j/99"),
+        "hosts": (Host(f"{API}/users/U0", "support.engineer@example.com", "Support Engineer"),),
+        "active_invitees": 1,
+        "invitee_limit": 1,
+    }
+    return ScheduledEvent(**{**fields, **changes})
+
+
+def booking(kind: Kind = Kind.CREATED, *, event: ScheduledEvent | None = None, **changes: Any):
+    """A Booking of scheduled_event() (or `event`); `changes` override any field."""
+    meeting = scheduled_event() if event is None else event
+    fields: dict[str, Any] = {
+        "kind": kind,
+        "event_name": kind.value,
+        "created_at": T0,
+        "invitee_uri": f"{meeting.uri}/invitees/INV00000000001",
+        "event_uri": meeting.uri,
+        "scheduled_event": meeting,
+        "rescheduled": False,
+        "old_invitee": "",
+        "new_invitee": "",
+        "no_show": False,
+        "invitee_name": SENTINEL_NAME,
+        "answers": (("What would you like to discuss?", SENTINEL_ANSWER),),
+    }
+    return Booking(**{**fields, **changes})
