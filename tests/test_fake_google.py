@@ -129,11 +129,11 @@ def warm_svc(svc: Resource) -> Resource:
 
 
 @pytest.fixture
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Backoff waits of googleapiclient and google-auth, recorded instead of slept."""
-    waits: list[float] = []
-    monkeypatch.setattr(time, "sleep", waits.append)
-    return waits
+def sleeps(monkeypatch: pytest.MonkeyPatch, no_sleeps) -> list[float]:
+    """Backoff waits of googleapiclient (conftest's no_sleeps) and of google-auth's token
+    retries (time.sleep: these tests drive the libraries directly), in one list."""
+    monkeypatch.setattr(time, "sleep", no_sleeps.google.append)
+    return no_sleeps.google
 
 
 # ---- credentials --------------------------------------------------------------------

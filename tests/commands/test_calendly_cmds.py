@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from urllib3.util.retry import Retry
 
 from calsync import cli
 from calsync.adapters.calendly import CalendlyClient
@@ -52,14 +51,6 @@ def calendly() -> Iterator[FakeCalendly]:
 @pytest.fixture
 def env(calendly: FakeCalendly) -> dict[str, str]:
     return {"CALENDLY_TOKEN": SECRET_TOKEN, "CALENDLY_API_URL": calendly.base_url}
-
-
-@pytest.fixture(autouse=True)
-def retry_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """urllib3's retry backoff, recorded instead of slept (a leaf patch only)."""
-    slept: list[object] = []
-    monkeypatch.setattr(Retry, "sleep", lambda self, response=None: slept.append(response))
-    return slept
 
 
 def run(argv: list[str], env: dict[str, str], stdin: str = "") -> Result:

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from builders import iso, webhook
-from calsync.adapters import google_batch as gbatch
 from calsync.core.decide import event_id_for
 from conftest import GLOBAL, SECRET_TOKEN, TEAM_MAP, USGOV, Result, run_cli
 from fakes.calendly_server import FakeCalendly
@@ -26,14 +25,6 @@ WRITES = ("POST", "PATCH", "PUT", "DELETE")
 def calendly() -> Iterator[FakeCalendly]:
     with FakeCalendly(token=SECRET_TOKEN, page_size=100) as fake:
         yield fake
-
-
-@pytest.fixture
-def batch_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The batch resend backoff, recorded instead of slept (a leaf patch only)."""
-    slept: list[float] = []
-    monkeypatch.setattr(gbatch, "_sleep", slept.append)
-    return slept
 
 
 @pytest.fixture
