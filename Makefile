@@ -19,7 +19,7 @@ GCL_VERSION := 4.73.0
 GCL := .cache/gitlab-ci-local/node_modules/.bin/gitlab-ci-local
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test test-fast test-pipeline lint format bench install install-dev tools clean
+.PHONY: demo test test-fast test-pipeline lint format bench mutation install install-dev tools clean
 
 demo: $(VENV)/.runtime  ## run the sync on bundled sample payloads, on a local .ics calendar
 	@PY=$(PY) bash samples/demo.sh
@@ -27,8 +27,8 @@ demo: $(VENV)/.runtime  ## run the sync on bundled sample payloads, on a local .
 test: lint $(VENV)/.dev tools  ## lint, type-check and run every test (pipeline tests too)
 	$(PY) -m pytest
 
-test-fast: $(VENV)/.dev  ## every test except the gitlab-ci-local pipeline runs
-	$(PY) -m pytest -m "not pipeline"
+test-fast: $(VENV)/.dev  ## every test except the gitlab-ci-local runs and the slow whole-suite checks
+	$(PY) -m pytest -m "not pipeline and not slow"
 
 test-pipeline: $(VENV)/.dev tools  ## only the tests that run .gitlab-ci.yml with gitlab-ci-local
 	$(PY) -m pytest -m pipeline
@@ -45,6 +45,25 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# mutmut 3 names modules by their path under ./ or src/: it runs on a staged copy with scripts/
+# as src/ ([tool.mutmut] in pyproject.toml holds the staged paths).
+MUTATION := .cache/mutation
+MUTATION_MIN := 85
+mutation: $(VENV)/.mutation  ## mutation score of the pure core (mutmut; tests/core + the map/payload table tests); ~7 min
+	rm -rf $(MUTATION) && mkdir -p $(MUTATION)
+	cp -r tests samples $(MUTATION)/ && cp -r scripts $(MUTATION)/src
+	find $(MUTATION) -name __pycache__ -prune -exec rm -rf {} +
+	sed 's/^pythonpath = \["scripts", "tests"\]/pythonpath = ["src", "tests"]/' pyproject.toml \
+	  > $(MUTATION)/pyproject.toml
+	cd $(MUTATION) && ../../$(VENV)/bin/mutmut run > run.log 2>&1 || { tail -c 3000 run.log; exit 1; }
+	cd $(MUTATION) && ../../$(VENV)/bin/mutmut export-cicd-stats > /dev/null
+	cd $(MUTATION) && ../../$(VENV)/bin/mutmut results > survivors.txt || true
+	@$(PY) -c 'import json, sys; s = json.load(open("$(MUTATION)/mutants/mutmut-cicd-stats.json")); \
+	  k, t = s["killed"], s["total"]; \
+	  print("mutation score of scripts/calsync/core: %.1f %% killed (%d of %d; %d survived, %d without tests; list: %s)" \
+	        % (100 * k / t, k, t, s["survived"], s["no_tests"], "$(MUTATION)/survivors.txt")); \
+	  sys.exit(100 * k / t < $(MUTATION_MIN))'
+
 bench: $(VENV)/.dev  ## print the figures: skip path, job setup (cold, warm), reconcile of 2,000 bookings
 	$(PY) bench/run.py
 
@@ -54,6 +73,10 @@ install-dev: $(VENV)/.dev
 $(VENV)/.runtime: requirements.txt | $(filter $(UV_BOOT),$(UV))
 	test -x $(PY) || $(UV) venv --quiet --clear --python $(PYTHON) $(VENV)
 	$(UV_INSTALL) -r requirements.txt
+	touch $@
+
+$(VENV)/.mutation: requirements-mutation.txt $(VENV)/.dev
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-mutation.txt
 	touch $@
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime

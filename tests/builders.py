@@ -8,8 +8,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from calsync.core.booking import Booking, Host, Kind, Location, ScheduledEvent
+
 API = "https://api.calendly.com"
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+# The calendars of the tests' own team map (tests/data/team_map.yaml).
+USGOV = "c_usgov@group.calendar.google.com"
+GLOBAL = "c_global@group.calendar.google.com"
+DROP = object()  # as a value in body(): delete the key
 T0 = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
 
 # Personal data that must never leave the calendar: tests search every output for these.
@@ -124,3 +130,82 @@ def trigger_wrap(body: dict[str, Any], *, as_string: bool = False) -> dict[str, 
     if as_string:
         wrapped = {"payload": json.dumps(body)}
     return {**wrapped, "id": "123", "ref": "main", "variables": {}}
+
+
+def canceled() -> dict[str, Any]:
+    """The cancel of webhook()'s booking, an hour later."""
+    return webhook("invitee.canceled", at=T0 + timedelta(hours=1))
+
+
+DISPLAY_MAP = f"""\
+version: 1
+teams:
+  global:
+    calendar_id: {GLOBAL}
+    show_invitee_name: true
+    show_answers: true
+routes:
+  - team: global
+    event_name_contains: ["Support"]
+"""
+
+
+def _set(node: Any, path: str, value: Any) -> None:
+    *parents, last = path.split(".")
+    for key in parents:
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    key = int(last) if isinstance(node, list) else last
+    if value is DROP:
+        del node[key]
+    else:
+        node[key] = value
+
+
+def body(*changes: tuple[str, Any], kind: str = "invitee.created") -> dict[str, Any]:
+    """webhook() with (dotted.path, value) changes applied in order."""
+    result = webhook(kind)
+    for path, value in changes:
+        _set(result, path, value)
+    return result
+
+
+# -- core model values, for unit tests of the pure core (no payload parsing) ----------------
+
+EVENT_URI = f"{API}/scheduled_events/EV000000000001"
+
+
+def scheduled_event(**changes: Any) -> ScheduledEvent:
+    """A one-on-one meeting as the core sees it; `changes` override any field."""
+    fields: dict[str, Any] = {
+        "uri": EVENT_URI,
+        "name": "Global Support Call",
+        "status": "active",
+        "start": T0 + timedelta(days=3),
+        "end": T0 + timedelta(days=3, minutes=30),
+        "event_type": f"{API}/event_types/ETGLOBAL000001",
+        "location": Location("zoom", "", "https://example.zoom.us/j/99"),
+        "hosts": (Host(f"{API}/users/U0", "support.engineer@example.com", "Support Engineer"),),
+        "active_invitees": 1,
+        "invitee_limit": 1,
+    }
+    return ScheduledEvent(**{**fields, **changes})
+
+
+def booking(kind: Kind = Kind.CREATED, *, event: ScheduledEvent | None = None, **changes: Any):
+    """A Booking of scheduled_event() (or `event`); `changes` override any field."""
+    meeting = scheduled_event() if event is None else event
+    fields: dict[str, Any] = {
+        "kind": kind,
+        "event_name": kind.value,
+        "created_at": T0,
+        "invitee_uri": f"{meeting.uri}/invitees/INV00000000001",
+        "event_uri": meeting.uri,
+        "scheduled_event": meeting,
+        "rescheduled": False,
+        "old_invitee": "",
+        "new_invitee": "",
+        "no_show": False,
+        "invitee_name": SENTINEL_NAME,
+        "answers": (("What would you like to discuss?", SENTINEL_ANSWER),),
+    }
+    return Booking(**{**fields, **changes})

@@ -6,19 +6,20 @@ import io
 import json
 import socket
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from builders import GLOBAL, USGOV
 from calsync import cli
 from calsync.commands.context import Clock
 from fakes.google_server import FakeGoogle, write_service_account_file
 
 ROOT = Path(__file__).resolve().parents[1]
-USGOV = "c_usgov@group.calendar.google.com"
-GLOBAL = "c_global@group.calendar.google.com"
+# The tests' own team map: tests never read config/team_map.yaml (an operator replaces it).
+TEAM_MAP = Path(__file__).resolve().parent / "data" / "team_map.yaml"
 SECRET_TOKEN = "calendly-sentinel-token-5b9e1c"
 
 
@@ -58,8 +59,13 @@ class FakeTime:
 def run_cli(
     argv: list[str], env: dict[str, str], stdin: str = "", *, time: FakeTime | None = None
 ) -> Result:
-    """Run the CLI in-process with its own streams, environment and (fake) time."""
+    """Run the CLI in-process with its own streams, environment and (fake) time.
+
+    The map is the tests' own (CALSYNC_CONFIG) unless the test names one (--config or its own
+    CALSYNC_CONFIG); the default path is tested once, in tests/cli/test_settings.py.
+    """
     out, err = io.StringIO(), io.StringIO()
+    env = {"CALSYNC_CONFIG": str(TEAM_MAP), **env}
     clock = (time or FakeTime()).clock
     code = cli.main(argv, env=env, stdin=io.StringIO(stdin), stdout=out, stderr=err, clock=clock)
     return Result(code, out.getvalue(), err.getvalue())
@@ -120,20 +126,61 @@ def google_env(fake_google: FakeGoogle, key_file: Path) -> dict[str, str]:
     }
 
 
-@pytest.fixture
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The Google client's backoff sleeps, recorded instead of slept (a leaf patch only)."""
-    from googleapiclient import http
+@dataclass
+class Sleeps:
+    """The backoff waits the clients asked for, in seconds, recorded instead of slept."""
 
-    recorded: list[float] = []
+    google: list[float] = field(default_factory=list)  # googleapiclient's execute() retries
+    calendly: list[float] = field(default_factory=list)  # urllib3 Retry in the Calendly client
+    batch: list[float] = field(default_factory=list)  # the Google batch adapter's resends
+
+
+@pytest.fixture(autouse=True)
+def no_sleeps(monkeypatch: pytest.MonkeyPatch) -> Sleeps:
+    """Every test: no client ever sleeps for real; the waits are recorded instead.
+
+    Seams: urllib3's public `Retry.sleep`; the batch adapter's module-level `_sleep` (its one
+    seam); googleapiclient has no public one, so each request's `_sleep` is replaced right
+    after construction (a leaf patch, as adapters/google.py's honour_retry_after reads it too).
+    """
+    from googleapiclient import http
+    from urllib3.util.retry import Retry
+
+    from calsync.adapters import google_batch
+
+    recorded = Sleeps()
     original = http.HttpRequest.__init__
 
     def init(self: Any, *args: Any, **kwargs: Any) -> None:
         original(self, *args, **kwargs)
-        self._sleep = recorded.append
+        self._sleep = recorded.google.append
+
+    def retry_sleep(self: Retry, response: Any = None) -> None:
+        after = self.get_retry_after(response) if response is not None else None
+        recorded.calendly.append(after if after is not None else self.get_backoff_time())
 
     monkeypatch.setattr(http.HttpRequest, "__init__", init)
+    monkeypatch.setattr(Retry, "sleep", retry_sleep)
+    monkeypatch.setattr(google_batch, "_sleep", recorded.batch.append)
     return recorded
+
+
+@pytest.fixture
+def sleeps(no_sleeps: Sleeps) -> list[float]:
+    """The Google client's backoff waits."""
+    return no_sleeps.google
+
+
+@pytest.fixture
+def batch_sleeps(no_sleeps: Sleeps) -> list[float]:
+    """The Google batch adapter's waits before resending."""
+    return no_sleeps.batch
+
+
+@pytest.fixture
+def retry_sleeps(no_sleeps: Sleeps) -> list[float]:
+    """The Calendly client's waits (Retry-After when the answer has one, else the backoff)."""
+    return no_sleeps.calendly
 
 
 @pytest.fixture

@@ -32,6 +32,16 @@ class Meeting:
         return sum(1 for s in self.invitees.values() if s == "active")
 
 
+def meetings() -> dict[str, Meeting]:
+    """The meetings the scenario and property tests play with: three one-on-one, one group."""
+    return {
+        "M1": Meeting("M1", ONE_ON_ONE, 1),
+        "M2": Meeting("M2", ONE_ON_ONE, 1, start_offset_h=96),
+        "M3": Meeting("M3", ONE_ON_ONE, 1, start_offset_h=120),
+        "G1": Meeting("G1", GROUP, 5, name="Support Office Hours"),
+    }
+
+
 @dataclass(frozen=True)
 class Action:
     """One thing that happens in Calendly."""

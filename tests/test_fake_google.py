@@ -27,15 +27,15 @@ from google.oauth2 import service_account
 from googleapiclient.discovery import Resource, build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
-from tests.fakes import google_server
-from tests.fakes.google_server import (
+
+from calsync.adapters.google_auth import skip_boundary_lookup
+from fakes import google_server
+from fakes.google_server import (
     FakeGoogle,
     write_authorized_user_file,
     write_external_account_file,
     write_service_account_file,
 )
-
-from calsync.adapters.google_auth import skip_boundary_lookup
 
 CAL = "team@group.calendar.google.com"
 OTHER_CAL = "other@group.calendar.google.com"
@@ -139,11 +139,11 @@ def warm_svc(svc: Resource) -> Resource:
 
 
 @pytest.fixture
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Backoff waits of googleapiclient and google-auth, recorded instead of slept."""
-    waits: list[float] = []
-    monkeypatch.setattr(time, "sleep", waits.append)
-    return waits
+def sleeps(monkeypatch: pytest.MonkeyPatch, no_sleeps) -> list[float]:
+    """Backoff waits of googleapiclient (conftest's no_sleeps) and of google-auth's token
+    retries (time.sleep: these tests drive the libraries directly), in one list."""
+    monkeypatch.setattr(time, "sleep", no_sleeps.google.append)
+    return no_sleeps.google
 
 
 # ---- credentials --------------------------------------------------------------------

@@ -38,7 +38,7 @@ from typing import Any
 import pytest
 
 from builders import SENTINEL_ANSWER, SENTINEL_EMAIL, SENTINEL_NAME, sample, trigger_wrap, webhook
-from conftest import SECRET_TOKEN
+from conftest import GLOBAL, SECRET_TOKEN, TEAM_MAP, USGOV
 from fakes.calendly_server import FakeCalendly
 from fakes.google_server import FakeGoogle
 
@@ -47,8 +47,6 @@ pytestmark = pytest.mark.pipeline
 ROOT = Path(__file__).resolve().parents[1]
 GCL = ROOT / ".cache" / "gitlab-ci-local" / "node_modules" / ".bin" / "gitlab-ci-local"
 VENV_BIN = Path(sys.executable).parent  # the venv running these tests has the requirements
-USGOV = "c_usgov@group.calendar.google.com"
-GLOBAL = "c_global@group.calendar.google.com"
 JOBS = ("validate", "calendar-sync", "reconcile")
 RUN_TIMEOUT = 120  # seconds; a run takes about 2 s
 # What the jobs need from the checkout (no tests/, no .venv/, no .cache/).
@@ -139,6 +137,8 @@ def make_repo(dest: Path) -> Path:
     for name in files:
         (dest / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, dest / name)
+    # The jobs run with the tests' own map, whatever the operator keeps in config/.
+    shutil.copy2(TEAM_MAP, dest / "config" / "team_map.yaml")
     git(dest, "init", "-q", "-b", "main")
     git(dest, "add", "-A")
     git(dest, "commit", "-q", "--no-gpg-sign", "-m", "pipeline test base")

@@ -1,36 +1,16 @@
-"""Every booking lifecycle, in any delivery order: scenarios on the fake Google server, and a
-property test that permuted, duplicated deliveries end where in-order, exactly-once ones do."""
+"""Every booking lifecycle, in any delivery order: scenarios on the fake Google server, through
+the CLI. The property test over generated histories is in test_lifecycle_property.py."""
 
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from builders import API, webhook
-from calsync.adapters.files import load_team_map
-from calsync.commands.sync import process
 from calsync.core.decide import event_id_for
-from calsync.core.parse import parse_booking
-from conftest import GLOBAL, ROOT
-from histories import GROUP, ONE_ON_ONE, Action, Meeting, deliveries
-from memory_calendar import MemoryCalendar
-
-TEAM_MAP = load_team_map(ROOT / "config" / "team_map.yaml")
-# generated histories per run; HISTORIES=5000 make test-fast for a deeper search
-HISTORIES = int(os.environ.get("HISTORIES", "300"))
-
-
-def meetings() -> dict[str, Meeting]:
-    return {
-        "M1": Meeting("M1", ONE_ON_ONE, 1),
-        "M2": Meeting("M2", ONE_ON_ONE, 1, start_offset_h=96),
-        "M3": Meeting("M3", ONE_ON_ONE, 1, start_offset_h=120),
-        "G1": Meeting("G1", GROUP, 5, name="Support Office Hours"),
-    }
+from conftest import GLOBAL
+from histories import Action, deliveries, meetings
 
 
 def event_id(meeting: str) -> str:
@@ -174,72 +154,3 @@ def test_deleted_event_without_state_is_not_resurrected(google_env, tmp_path, sl
             assert result.code == 0, result.err
         assert "without verification" in result.report["reason"]
         assert fake.live_events(GLOBAL) == []
-
-
-# -- property: any delivery order, any duplicates, same calendar ----------------------------
-
-
-def _apply(calendar: MemoryCalendar, body: dict) -> None:
-    process(parse_booking(body), TEAM_MAP, lambda: calendar)
-
-
-def bookable(m: Meeting) -> bool:
-    """A meeting takes a new invitee: a new one, or a group one that has not emptied. (A group
-    meeting that emptied was deleted, and only a verified delivery brings it back: a deleted
-    event keeps nothing that orders an unverified one.)"""
-    return not m.invitees or (m.kind == GROUP and m.active > 0)
-
-
-@st.composite
-def histories(draw: st.DrawFn) -> list[Action]:
-    """A valid sequence of things happening in Calendly to a few meetings."""
-    state = meetings()
-    actions: list[Action] = []
-    counter = 0
-    for _ in range(draw(st.integers(1, 12))):
-        options: list[Action] = []
-        for m in state.values():
-            if m.canceled:
-                continue
-            active = [i for i, s in m.invitees.items() if s == "active"]
-            if bookable(m):
-                options.append(Action("book", m.key, f"I{counter}"))
-            for inv in active:
-                options.append(Action("cancel", m.key, inv))
-                options.append(Action("no_show", m.key, inv))
-                options.append(Action("undo_no_show", m.key, inv))
-                options.extend(
-                    Action("reschedule", m.key, inv, target=t.key)
-                    for t in state.values()
-                    if t.key != m.key and not t.canceled and bookable(t)
-                )
-            if m.kind == GROUP and active:
-                options.append(Action("host_cancel", m.key))
-        if not options:
-            break
-        act = draw(st.sampled_from(options))
-        counter += 1
-        actions.append(act)
-        deliveries([act], state)  # advance the model
-    return actions
-
-
-@settings(max_examples=HISTORIES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data())
-def test_any_order_any_duplicates_same_calendar(data):
-    """Duplicated and permuted deliveries end in the calendar in-order delivery produces."""
-    actions = data.draw(histories())
-    bodies = deliveries(actions, meetings())
-    expected = MemoryCalendar()
-    for body in bodies:
-        _apply(expected, body)
-    order = data.draw(st.permutations(range(len(bodies))))
-    extra = data.draw(st.lists(st.sampled_from(range(len(bodies))), max_size=len(bodies)))
-    shuffled = [bodies[i] for i in order]
-    for i in extra:  # duplicates, delivered anywhere
-        at = data.draw(st.integers(0, len(shuffled)))
-        shuffled.insert(at, bodies[i])
-    actual = MemoryCalendar()
-    for body in shuffled:
-        _apply(actual, body)
-    assert actual.visible() == expected.visible()

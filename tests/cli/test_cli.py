@@ -11,7 +11,7 @@ import icalendar
 import pytest
 
 from builders import sample
-from conftest import ROOT, run_cli
+from conftest import ROOT, TEAM_MAP, run_cli
 
 
 @pytest.mark.parametrize(
@@ -76,7 +76,7 @@ def test_demo_runs(tmp_path):
         cwd=ROOT,
         capture_output=True,
         text=True,
-        env={"PY": sys.executable, "PATH": "/usr/bin:/bin"},
+        env={"PY": sys.executable, "PATH": "/usr/bin:/bin", "CALSYNC_CONFIG": str(TEAM_MAP)},
         check=True,
     )
     assert out.stderr == ""
@@ -167,7 +167,8 @@ def test_python_version_notices_stay_off_stderr(tmp_path):
         "        warnings.warn('You are using a Python version (3.11) past its end', FutureWarning)\n"
         "        return ns\n"
         "parser._Parser = Noisy\n"
-        "sys.exit(cli.main(['validate-config'], env={}, stdout=io.StringIO()))\n"
+        f"env = {{'CALSYNC_CONFIG': {str(TEAM_MAP)!r}}}\n"
+        "sys.exit(cli.main(['validate-config'], env=env, stdout=io.StringIO()))\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code],

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import copy
+from datetime import timedelta
 
 import pytest
 
-from builders import sample, webhook
+from builders import T0, iso, sample, webhook
 from calsync.core.booking import Kind
 from calsync.core.errors import InputError
-from calsync.core.parse import parse_booking
+from calsync.core.parse import booking_from_api, parse_booking
 
 
 def test_sample_parses():
@@ -138,3 +139,115 @@ def test_bad_fields_are_named(path, value, message):
         parse_booking(body)
     assert message in str(info.value)
     assert "Sentinel" not in str(info.value)
+
+
+# -- booking_from_api: Calendly API resources become the same Booking a webhook gives ------
+
+
+def api_resources(body):
+    """(event, invitee) as the Calendly API returns them for a webhook body's booking."""
+    invitee = copy.deepcopy(body["payload"])
+    return invitee.pop("scheduled_event"), invitee
+
+
+@pytest.mark.parametrize(
+    ("kind", "kwargs"),
+    [
+        ("invitee.created", {}),
+        ("invitee.created", {"limit": 5, "active": 3}),
+        ("invitee.created", {"old_invitee": "EV0/invitees/OLD", "rescheduled": False}),
+        ("invitee.canceled", {"rescheduled": True, "new_invitee": "EV2/invitees/NEW"}),
+        ("invitee.canceled", {"limit": 4, "active": 2}),
+        ("invitee_no_show.created", {"no_show": True}),
+        ("invitee_no_show.deleted", {}),
+        ("invitee.created", {"location": {"type": "physical", "location": "Room 1"}}),
+        ("invitee.created", {"hosts": ("a@x.example", "b@x.example")}),
+    ],
+)
+def test_booking_from_api_matches_the_webhook(kind, kwargs):
+    body = webhook(kind, **kwargs)
+    from_hook = parse_booking(body)
+    event, invitee = api_resources(body)
+    assert booking_from_api(from_hook.kind, from_hook.created_at, event, invitee) == from_hook
+
+
+@pytest.mark.parametrize(
+    ("kind", "invitee_changes", "expect"),
+    [
+        (Kind.CREATED, {}, T0 - timedelta(seconds=1)),  # the invitee's updated_at
+        (Kind.CREATED, {"updated_at": None}, T0 - timedelta(seconds=1)),  # then its created_at
+        (Kind.CREATED, {"updated_at": iso(T0 + timedelta(hours=1))}, T0 + timedelta(hours=1)),
+        (Kind.CREATED, {"updated_at": None, "created_at": None}, None),
+        (Kind.CANCELED, {"cancellation": {"created_at": iso(T0)}}, T0),  # when it was canceled
+        (Kind.CANCELED, {"cancellation": {}}, T0 - timedelta(seconds=1)),
+        (Kind.CANCELED, {"cancellation": "x"}, T0 - timedelta(seconds=1)),
+        (Kind.CREATED, {"cancellation": {"created_at": iso(T0)}}, T0 - timedelta(seconds=1)),
+    ],
+)
+def test_booking_from_api_orders_by_the_invitees_own_times(kind, invitee_changes, expect):
+    event, invitee = api_resources(webhook(kind.value))
+    invitee.pop("cancellation", None)
+    invitee.update(invitee_changes)
+    assert booking_from_api(kind, None, event, invitee).created_at == expect
+
+
+def test_booking_from_api_given_time_wins():
+    event, invitee = api_resources(webhook("invitee.canceled"))
+    at = T0 + timedelta(days=1)
+    assert booking_from_api(Kind.CANCELED, at, event, invitee).created_at == at
+
+
+def test_booking_from_api_without_invitee():
+    event, _ = api_resources(webhook(limit=5, active=2))
+    booking = booking_from_api(Kind.CREATED, None, event, None)
+    assert booking.created_at is None
+    assert (booking.invitee_uri, booking.invitee_name, booking.answers) == ("", "", ())
+    assert (booking.old_invitee, booking.new_invitee, booking.rescheduled) == ("", "", False)
+    assert booking.no_show is False
+    assert booking.event_uri == event["uri"]
+    assert booking.scheduled_event is not None
+    assert booking.scheduled_event.active_invitees == 2
+    assert booking.event_name == "invitee.created"
+
+
+@pytest.mark.parametrize(
+    ("kind", "no_show", "expect"),
+    [
+        (Kind.NO_SHOW_CREATED, None, True),
+        (Kind.NO_SHOW_DELETED, {"uri": "x"}, False),  # the delivery's kind decides
+        (Kind.CREATED, {"uri": "x"}, True),
+        (Kind.CREATED, None, False),
+        (Kind.CREATED, "yes", False),
+    ],
+)
+def test_booking_from_api_no_show(kind, no_show, expect):
+    event, invitee = api_resources(webhook())
+    invitee["no_show"] = no_show
+    assert booking_from_api(kind, T0, event, invitee).no_show is expect
+
+
+@pytest.mark.parametrize(
+    ("where", "key", "value", "message"),
+    [
+        ("event", "start_time", "soon", "scheduled_event.start_time: "),
+        ("event", "uri", 5, "scheduled_event.uri: "),
+        ("invitee", "uri", 5, "invitee.uri: "),
+        ("invitee", "name", 5, "invitee.name: "),
+        ("invitee", "rescheduled", "yes", "invitee.rescheduled: "),
+        ("invitee", "old_invitee", 5, "invitee.old_invitee: "),
+        ("invitee", "new_invitee", 5, "invitee.new_invitee: "),
+        ("invitee", "questions_and_answers", "x", "invitee.questions_and_answers: "),
+        ("invitee", "updated_at", "late", "invitee.updated_at: "),
+    ],
+)
+def test_booking_from_api_names_the_bad_field(where, key, value, message):
+    event, invitee = api_resources(webhook())
+    (event if where == "event" else invitee)[key] = value
+    with pytest.raises(InputError) as info:
+        booking_from_api(Kind.CREATED, None, event, invitee)
+    assert str(info.value).startswith(message)
+
+
+def test_booking_from_api_event_must_be_an_object():
+    with pytest.raises(InputError, match=r"^scheduled_event: expected an object, got "):
+        booking_from_api(Kind.CREATED, None, "x", None)

@@ -17,45 +17,25 @@ from typing import Any
 import icalendar
 import pytest
 
-from builders import API, SENTINEL_ANSWER, SENTINEL_NAME, T0, iso, trigger_wrap, webhook
+from builders import (
+    API,
+    DISPLAY_MAP,
+    DROP,
+    SENTINEL_ANSWER,
+    SENTINEL_NAME,
+    T0,
+    body,
+    iso,
+    trigger_wrap,
+    webhook,
+)
 from calsync.core.decide import event_id_for
 from calsync.core.payload import MAX_PAYLOAD_BYTES
 from calsync.core.render import MANAGED_NOTE
 from conftest import GLOBAL, Result, run_cli
 
-DROP = object()  # as a value: delete the key
 EVENT = f"{API}/scheduled_events/EV000000000001"
 SE = "payload.scheduled_event"
-DISPLAY_MAP = f"""\
-version: 1
-teams:
-  global:
-    calendar_id: {GLOBAL}
-    show_invitee_name: true
-    show_answers: true
-routes:
-  - team: global
-    event_name_contains: ["Support"]
-"""
-
-
-def _set(node: Any, path: str, value: Any) -> None:
-    *parents, last = path.split(".")
-    for key in parents:
-        node = node[int(key)] if isinstance(node, list) else node[key]
-    key = int(last) if isinstance(node, list) else last
-    if value is DROP:
-        del node[key]
-    else:
-        node[key] = value
-
-
-def body(*changes: tuple[str, Any], kind: str = "invitee.created") -> dict[str, Any]:
-    """webhook() with (dotted.path, value) changes applied in order."""
-    result = webhook(kind)
-    for path, value in changes:
-        _set(result, path, value)
-    return result
 
 
 def text(data: Any) -> str:

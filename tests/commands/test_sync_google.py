@@ -10,7 +10,7 @@ import pytest
 
 from builders import sample, trigger_wrap, webhook
 from calsync.core.decide import event_id_for
-from conftest import GLOBAL, ROOT, USGOV, run_cli
+from conftest import GLOBAL, ROOT, TEAM_MAP, USGOV, run_cli
 
 
 def inserts(fake) -> list[tuple[str, str]]:
@@ -81,13 +81,18 @@ def test_skip_does_not_import_google(tmp_path):
     code = (
         "import sys, io\n"
         "from calsync import cli\n"
-        "rc = cli.main(['sync', '--payload', sys.argv[1]], env={}, stdout=io.StringIO())\n"
+        "env = {'CALSYNC_CONFIG': sys.argv[2]}\n"
+        "rc = cli.main(['sync', '--payload', sys.argv[1]], env=env, stdout=io.StringIO())\n"
         "assert rc == 0, rc\n"
         "loaded = [m for m in sys.modules if m.startswith(('googleapiclient', 'google.', 'httplib2'))]\n"
         "assert not loaded, loaded\n"
     )
     sample_path = ROOT / "samples" / "invitee_created_sales.json"
-    subprocess.run([sys.executable, "-c", code, str(sample_path)], check=True, cwd=ROOT / "scripts")
+    subprocess.run(
+        [sys.executable, "-c", code, str(sample_path), str(TEAM_MAP)],
+        check=True,
+        cwd=ROOT / "scripts",
+    )
 
 
 def test_dry_run_writes_nothing(sync, fake_google):
@@ -198,11 +203,7 @@ def test_permission_denied_says_how_to_fix(sync, fake_google):
 
 def test_unknown_calendar_is_a_config_error(sync, fake_google, tmp_path):
     config = tmp_path / "map.yaml"
-    config.write_text(
-        (ROOT / "config" / "team_map.yaml")
-        .read_text()
-        .replace(GLOBAL, "c_nope@group.calendar.google.com")
-    )
+    config.write_text(TEAM_MAP.read_text().replace(GLOBAL, "c_nope@group.calendar.google.com"))
     result = sync(sample("invitee_created"), "--config", str(config))
     assert result.code == 2
     assert "calendar c_nope@group.calendar.google.com not found, or not shared with" in result.err

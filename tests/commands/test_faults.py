@@ -9,12 +9,11 @@ one clear line, and the rerun completes without a duplicate; refusals exit 2 and
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from builders import T0, webhook
+from builders import canceled, webhook
 from calsync.core.decide import event_id_for
 from conftest import GLOBAL, Result
 
@@ -36,10 +35,6 @@ TRANSIENT = [
 
 def created() -> dict[str, Any]:
     return webhook()
-
-
-def canceled() -> dict[str, Any]:
-    return webhook("invitee.canceled", at=T0 + timedelta(hours=1))
 
 
 def one_event(fake, *, live: bool) -> dict[str, Any]:

@@ -21,7 +21,16 @@ from typing import Any
 
 import pytest
 
-from builders import SENTINEL_ANSWER, SENTINEL_EMAIL, SENTINEL_NAME, sample, webhook
+from builders import (
+    DISPLAY_MAP,
+    SENTINEL_ANSWER,
+    SENTINEL_EMAIL,
+    SENTINEL_NAME,
+    body,
+    canceled,
+    sample,
+    webhook,
+)
 from calsync.adapters.files import load_payload
 from calsync.core import redact
 from calsync.core.errors import CalSyncError
@@ -29,8 +38,6 @@ from calsync.core.parse import parse_booking
 from conftest import GLOBAL, SECRET_TOKEN, Result, run_cli
 from fakes.calendly_server import FakeCalendly
 from fakes.google_server import FakeGoogle
-from test_bad_input import DISPLAY_MAP, body
-from test_faults import canceled
 
 SIGNING_KEY = "sentinel-signing-key-3c41d9a7"
 TRIGGER_TOKEN = "glptt-sentinel0trigger0token0a1b2c3d4"

@@ -228,11 +228,8 @@ def test_rejected_token_is_exit_2_and_nothing_written(sync, calendly, fake_googl
     assert fake_google.requests == []
 
 
-def test_calendly_outage_is_transient_exit_1(verified, calendly, fake_google, monkeypatch):
+def test_calendly_outage_is_transient_exit_1(verified, calendly, fake_google):
     """5xx from Calendly during verification: exit 1 (rerun), nothing written."""
-    from urllib3.util.retry import Retry
-
-    monkeypatch.setattr(Retry, "sleep", lambda self, response=None: None)
     body = booking(calendly)
     publish(calendly, body)
     calendly.fail(status=502, times=10)

@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 
 from builders import iso, webhook
-from calsync.adapters import google_batch as gbatch
 from calsync.core.decide import event_id_for
-from conftest import GLOBAL, ROOT, SECRET_TOKEN, USGOV, Result, run_cli
+from conftest import GLOBAL, SECRET_TOKEN, TEAM_MAP, USGOV, Result, run_cli
 from fakes.calendly_server import FakeCalendly
 from fakes.google_server import FakeGoogle, write_service_account_file
 
@@ -26,14 +25,6 @@ WRITES = ("POST", "PATCH", "PUT", "DELETE")
 def calendly() -> Iterator[FakeCalendly]:
     with FakeCalendly(token=SECRET_TOKEN, page_size=100) as fake:
         yield fake
-
-
-@pytest.fixture
-def batch_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The batch resend backoff, recorded instead of slept (a leaf patch only)."""
-    slept: list[float] = []
-    monkeypatch.setattr(gbatch, "_sleep", slept.append)
-    return slept
 
 
 @pytest.fixture
@@ -313,9 +304,7 @@ def test_invitee_is_fetched_only_when_the_team_shows_it(reconcile, calendly, fak
     group meetings; the name lands in the title."""
     config = tmp_path / "team_map.yaml"
     config.write_text(
-        (ROOT / "config" / "team_map.yaml")
-        .read_text()
-        .replace(
+        TEAM_MAP.read_text().replace(
             "    calendar_id: c_global@group.calendar.google.com",
             "    calendar_id: c_global@group.calendar.google.com\n    show_invitee_name: true",
         )

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from calsync.adapters.files import load_team_map
 from calsync.core.errors import ConfigError
 from calsync.core.team_map import parse_team_map
+from conftest import TEAM_MAP
 
-ROOT = Path(__file__).resolve().parents[1]
 GOOD = """
 version: 1
 teams:
@@ -32,8 +31,9 @@ def problems(text: str) -> tuple[str, ...]:
     return tuple(re.sub(r"^team map:\d+: ", "", p) for p in found)
 
 
-def test_shipped_map_encodes_the_seed_rules():
-    team_map = load_team_map(ROOT / "config" / "team_map.yaml")
+def test_the_tests_map_encodes_the_seed_rules():
+    """The tests' own map (tests/data) loads from a file; the shipped one is validate-config's."""
+    team_map = load_team_map(TEAM_MAP)
     assert [r.team for r in team_map.routes] == ["us-government", "global"]
     first = team_map.routes[0]
     assert first.host_is_member
