@@ -19,6 +19,7 @@ from calsync.core.errors import (
     TransientError,
     VerificationError,
 )
+from conftest import FakeTime
 from fakes.calendly_server import FakeCalendly
 
 TOKEN = "s3cret-test-token"
@@ -37,8 +38,14 @@ def make_client(base_url: str, **kwargs: Any) -> CalendlyClient:
 
 
 @pytest.fixture
-def client(fake: FakeCalendly) -> Iterator[CalendlyClient]:
-    with make_client(fake.base_url) as api:
+def fake_time() -> FakeTime:
+    return FakeTime()
+
+
+@pytest.fixture
+def client(fake: FakeCalendly, fake_time: FakeTime) -> Iterator[CalendlyClient]:
+    """A client whose waits are recorded on injected time, never slept."""
+    with make_client(fake.base_url, sleep=fake_time.sleep, clock=fake_time.monotonic) as api:
         yield api
 
 
@@ -297,12 +304,12 @@ def test_missing_scope_not_named_gets_a_hint(fake: FakeCalendly, client: Calendl
 
 
 def test_429_with_retry_after_is_retried(
-    fake: FakeCalendly, client: CalendlyClient, retry_sleeps: list[float]
+    fake: FakeCalendly, client: CalendlyClient, fake_time: FakeTime
 ) -> None:
-    """A 429 waits Retry-After seconds (recorded, not slept), then the retry succeeds."""
+    """A 429 waits Retry-After seconds (on injected time, not slept), then the retry succeeds."""
     fake.fail(path_contains="/users/me", status=429, retry_after=1)
     assert client.me()["uri"] == fake.user["uri"]
-    assert retry_sleeps == [1.0]
+    assert fake_time.slept == [1.0]
     assert client.request_count == 2
     assert len(fake.requests) == 2
 

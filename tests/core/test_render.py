@@ -141,7 +141,14 @@ def test_description_default_has_no_personal_data():
         ({}, {"event_type": ""}, PRIVATE, None, "Calendly event type:"),
         ({"answers": ()}, {}, SHOW_ALL, None, "What would"),
         ({"answers": (("Q\nX", "<b>a</b>"),)}, {}, SHOW_ALL, "Q X: &lt;b&gt;a&lt;/b&gt;", "<b>"),
-        ({"answers": (("Q", "a" * 1200),)}, {}, SHOW_ALL, "Q: " + "a" * 1000, "a" * 1001),
+        ({"answers": (("Q", "a" * 1200),)}, {}, SHOW_ALL, "Q: " + "a" * 1200, "truncated"),
+        (
+            {"answers": (("Q", "a" * 2500),)},
+            {},
+            SHOW_ALL,
+            "Q: " + "a" * (2000 - len(" … (truncated)")) + " … (truncated)",
+            "a" * 2000,
+        ),
         ({"answers": (("q" * 300, "a"),)}, {}, SHOW_ALL, "q" * 200 + ": a", "q" * 201),
     ],
 )
@@ -219,4 +226,5 @@ def test_event_fields():
         "location": "https://example.zoom.us/j/99",
         "start": {"dateTime": "2026-12-04T15:00:00Z", "timeZone": "UTC"},
         "end": {"dateTime": "2026-12-04T15:30:00Z", "timeZone": "UTC"},
+        "visibility": "default",
     }
