@@ -6,7 +6,7 @@ import io
 import json
 import socket
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,9 @@ class Result:
         assert lines, f"no stdout; stderr: {self.err}"
         data: dict[str, Any] = json.loads(lines[-1])
         return data
+
+
+_TIME: FakeTime | None = None  # this test's fake time (the fake_time fixture)
 
 
 class FakeTime:
@@ -66,7 +69,7 @@ def run_cli(
     """
     out, err = io.StringIO(), io.StringIO()
     env = {"CALSYNC_CONFIG": str(TEAM_MAP), **env}
-    clock = (time or FakeTime()).clock
+    clock = (time or _TIME or FakeTime()).clock
     code = cli.main(argv, env=env, stdin=io.StringIO(stdin), stdout=out, stderr=err, clock=clock)
     return Result(code, out.getvalue(), err.getvalue())
 
@@ -126,61 +129,20 @@ def google_env(fake_google: FakeGoogle, key_file: Path) -> dict[str, str]:
     }
 
 
-@dataclass
-class Sleeps:
-    """The backoff waits the clients asked for, in seconds, recorded instead of slept."""
-
-    google: list[float] = field(default_factory=list)  # googleapiclient's execute() retries
-    calendly: list[float] = field(default_factory=list)  # urllib3 Retry in the Calendly client
-    batch: list[float] = field(default_factory=list)  # the Google batch adapter's resends
-
-
 @pytest.fixture(autouse=True)
-def no_sleeps(monkeypatch: pytest.MonkeyPatch) -> Sleeps:
-    """Every test: no client ever sleeps for real; the waits are recorded instead.
-
-    Seams: urllib3's public `Retry.sleep`; the batch adapter's module-level `_sleep` (its one
-    seam); googleapiclient has no public one, so each request's `_sleep` is replaced right
-    after construction (a leaf patch, as adapters/google.py's honour_retry_after reads it too).
-    """
-    from googleapiclient import http
-    from urllib3.util.retry import Retry
-
-    from calsync.adapters import google_batch
-
-    recorded = Sleeps()
-    original = http.HttpRequest.__init__
-
-    def init(self: Any, *args: Any, **kwargs: Any) -> None:
-        original(self, *args, **kwargs)
-        self._sleep = recorded.google.append
-
-    def retry_sleep(self: Retry, response: Any = None) -> None:
-        after = self.get_retry_after(response) if response is not None else None
-        recorded.calendly.append(after if after is not None else self.get_backoff_time())
-
-    monkeypatch.setattr(http.HttpRequest, "__init__", init)
-    monkeypatch.setattr(Retry, "sleep", retry_sleep)
-    monkeypatch.setattr(google_batch, "_sleep", recorded.batch.append)
-    return recorded
+def fake_time() -> Iterator[FakeTime]:
+    """Every test: the in-process CLI runs on fake time (run_cli), so no client sleeps for
+    real; its waits (Google backoff, batch resends, Calendly Retry-After) are recorded."""
+    global _TIME
+    _TIME = FakeTime()
+    yield _TIME
+    _TIME = None
 
 
 @pytest.fixture
-def sleeps(no_sleeps: Sleeps) -> list[float]:
-    """The Google client's backoff waits."""
-    return no_sleeps.google
-
-
-@pytest.fixture
-def batch_sleeps(no_sleeps: Sleeps) -> list[float]:
-    """The Google batch adapter's waits before resending."""
-    return no_sleeps.batch
-
-
-@pytest.fixture
-def retry_sleeps(no_sleeps: Sleeps) -> list[float]:
-    """The Calendly client's waits (Retry-After when the answer has one, else the backoff)."""
-    return no_sleeps.calendly
+def sleeps(fake_time: FakeTime) -> list[float]:
+    """The waits of this test's CLI runs, in order."""
+    return fake_time.slept
 
 
 @pytest.fixture

@@ -139,11 +139,12 @@ def warm_svc(svc: Resource) -> Resource:
 
 
 @pytest.fixture
-def sleeps(monkeypatch: pytest.MonkeyPatch, no_sleeps) -> list[float]:
-    """Backoff waits of googleapiclient (conftest's no_sleeps) and of google-auth's token
-    retries (time.sleep: these tests drive the libraries directly), in one list."""
-    monkeypatch.setattr(time, "sleep", no_sleeps.google.append)
-    return no_sleeps.google
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Backoff waits of googleapiclient and of google-auth's token retries (both call
+    time.sleep when driven directly, as here), recorded instead of slept."""
+    recorded: list[float] = []
+    monkeypatch.setattr(time, "sleep", recorded.append)
+    return recorded
 
 
 # ---- credentials --------------------------------------------------------------------

@@ -28,7 +28,7 @@ def calendly() -> Iterator[FakeCalendly]:
 
 
 @pytest.fixture
-def reconcile(google_env, calendly, sleeps, batch_sleeps):
+def reconcile(google_env, calendly, sleeps):
     """reconcile(*flags, env=...) -> Result, --since=-2d unless flags say otherwise."""
 
     def run(*flags: str, env: dict[str, str] | None = None) -> Result:
@@ -164,7 +164,7 @@ def test_drift_is_repaired_and_a_second_run_changes_nothing(reconcile, calendly,
     assert [r[0] for r in fake_google.requests if r[1] != "/token"] == ["GET", "GET"]  # 1 list each
 
 
-def test_stripped_deleted_events_cause_no_rewrites(calendly, tmp_path, sleeps, batch_sleeps):
+def test_stripped_deleted_events_cause_no_rewrites(calendly, tmp_path, sleeps):
     """Google may list a deleted event with its id alone: a canceled meeting's deleted event
     is then left as it is, not patched again on every run."""
     with FakeGoogle(strip_deleted=True) as google:
@@ -340,14 +340,14 @@ def test_window_bounds_the_listing(reconcile, calendly, fake_google):
     assert result.report["until"] > result.report["since"]
 
 
-def test_transient_batch_part_failure_is_resent(reconcile, calendly, fake_google, batch_sleeps):
+def test_transient_batch_part_failure_is_resent(reconcile, calendly, fake_google, sleeps):
     """A 503 on one call inside a batch: only that call is sent again, after a backoff."""
     meeting(calendly, 5)
     meeting(calendly, 6)
     fake_google.fail(method="POST", path_contains="/events", status=503, times=1)
     result = reconcile()
     assert (result.code, result.report["counts"]["created"]) == (0, 2)
-    assert len(batch_sleeps) == 1
+    assert len(sleeps) == 1
     assert len(fake_google.live_events(GLOBAL)) == 2
 
 

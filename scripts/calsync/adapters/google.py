@@ -11,7 +11,8 @@ import contextlib
 import json
 import logging
 import ssl
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -42,12 +43,18 @@ class GoogleCalendar:
     """The Calendar API v3 events verbs over an authorized httplib2 client."""
 
     def __init__(
-        self, service: Any, *, num_retries: int = 5, who: str = "the service account"
+        self,
+        service: Any,
+        *,
+        num_retries: int = 5,
+        who: str = "the service account",
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._service = service
         self._events = service.events()
         self._retries = num_retries
         self._who = who  # the account to share calendars with, named in permission errors
+        self.sleep = sleep  # every backoff wait goes through it (tests pass a fake clock's)
 
     @property
     def service(self) -> Any:
@@ -111,7 +118,7 @@ class GoogleCalendar:
 
     def run(self, request: Any, calendar_id: str, verb: str) -> Any:
         """Execute one request with retries; HTTP errors become ours (or Conflict/Missing)."""
-        honour_retry_after(request)
+        honour_retry_after(request, self.sleep)
         try:
             return request.execute(num_retries=self._retries)
         except HttpError as err:
@@ -178,15 +185,15 @@ class RetryAfterHttp(google_auth_httplib2.AuthorizedHttp):  # type: ignore[misc]
         return resp, content
 
 
-def honour_retry_after(request: Any) -> None:
-    """Make the client's backoff wait at least what the server asked for.
+def honour_retry_after(request: Any, sleep: Callable[[float], None]) -> None:
+    """Make the client's backoff wait through `sleep`, at least what the server asked for.
 
     `execute(num_retries=n)` sleeps rand() * 2**n between tries and ignores Retry-After; the
-    sleep function it uses is the request's `_sleep` (set per request for this purpose).
+    sleep function it uses is the request's `_sleep` (googleapiclient has no public seam).
     """
-    http, sleep = request.http, request._sleep  # noqa: SLF001
-    if isinstance(http, RetryAfterHttp):
-        request._sleep = lambda seconds: sleep(max(seconds, http.retry_after))  # noqa: SLF001
+    http = request.http
+    after = http if isinstance(http, RetryAfterHttp) else None
+    request._sleep = lambda seconds: sleep(max(seconds, after.retry_after if after else 0.0))  # noqa: SLF001
 
 
 def if_match(request: Any, etag: str) -> Any:
@@ -226,6 +233,7 @@ def build_calendar(
     endpoint: str,
     timeout: float = 30.0,
     num_retries: int = 5,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> GoogleCalendar:
     """A GoogleCalendar: credentials from the key file (or ADC), optional API endpoint override."""
     creds, who = load_credentials(credentials, delegated_user)
@@ -244,4 +252,4 @@ def build_calendar(
         static_discovery=True,
         client_options=options,
     )
-    return GoogleCalendar(service, num_retries=num_retries, who=who)
+    return GoogleCalendar(service, num_retries=num_retries, who=who, sleep=sleep)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import random
 import ssl
-import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -40,7 +39,6 @@ _TRANSPORT = (
     httplib2.HttpLib2Error,
     auth_errors.TransportError,
 )
-_sleep = time.sleep  # the one seam tests replace
 
 Answer = dict[str, Any] | None | Exception
 
@@ -97,7 +95,7 @@ class GoogleBatch:
         todo = list(range(len(calls)))
         for attempt in range(self._retries + 1):
             if attempt:
-                _sleep(random.random() * 2**attempt)  # noqa: S311 - jitter, not crypto
+                self._cal.sleep(random.random() * 2**attempt)  # noqa: S311 - jitter, not crypto
             again: list[int] = []
             for start in range(0, len(todo), MAX_BATCH):
                 again += self._send(todo[start : start + MAX_BATCH], calls, answers)

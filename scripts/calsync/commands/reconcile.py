@@ -114,6 +114,7 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
             endpoint=settings.google_api_endpoint,
             timeout=settings.timeout,
             num_retries=settings.retries,
+            sleep=ctx.clock.sleep,
         )
         uri = batch_uri(settings.google_api_endpoint, settings.google_batch_uri)
         try:

@@ -154,7 +154,7 @@ def run(_args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     opened: list[Calendar] = []
 
     def calendar() -> Calendar:
-        opened.append(open_calendar(settings))
+        opened.append(open_calendar(settings, ctx.clock))
         return opened[-1]
 
     try:
@@ -187,7 +187,7 @@ def _verify(booking: Booking, settings: Settings, clock: Clock) -> tuple[Booking
     return verify_booking(booking, settings, clock), True
 
 
-def open_calendar(settings: Settings) -> Calendar:
+def open_calendar(settings: Settings, clock: Clock) -> Calendar:
     """The team calendars' backend; the Google client is imported only when it is used."""
     if settings.backend == "ics":
         from calsync.adapters.ics import IcsCalendar
@@ -201,4 +201,5 @@ def open_calendar(settings: Settings) -> Calendar:
         endpoint=settings.google_api_endpoint,
         timeout=settings.timeout,
         num_retries=settings.retries,
+        sleep=clock.sleep,
     )
