@@ -45,7 +45,7 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: $(VENV)/.dev  ## print the figures: skip path, job setup (cold, warm), reconcile of 2,000 bookings
+bench: $(VENV)/.dev  ## print the figures: skip path, job setup, requests per delivery, reconcile at scale
 	$(PY) bench/run.py
 
 install: $(VENV)/.runtime
