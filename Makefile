@@ -64,7 +64,7 @@ mutation: $(VENV)/.mutation  ## mutation score of the pure core (mutmut; tests/c
 	        % (100 * k / t, k, t, s["survived"], s["no_tests"], "$(MUTATION)/survivors.txt")); \
 	  sys.exit(100 * k / t < $(MUTATION_MIN))'
 
-bench: $(VENV)/.dev  ## print the figures: skip path, job setup (cold, warm), reconcile of 2,000 bookings
+bench: $(VENV)/.dev  ## print the figures: skip path, job setup, requests per delivery, reconcile at scale
 	$(PY) bench/run.py
 
 install: $(VENV)/.runtime

@@ -1,16 +1,24 @@
-"""Benchmark: `reconcile` of 2,000 bookings against the local fakes (Calendly and Google on loopback).
+"""Benchmark: `reconcile` of 2,000 and 10,000 bookings against the local fakes (loopback).
 
-Two runs over the same window: a cold one (every event is missing, so everything is created) and a
-steady-state one (nothing changed, nothing written). For each: wall time, HTTP requests received by
-the fake Google (token, listings, batches) and by the fake Calendly, and the report's counts.
+For each size, two runs over the same window: a cold one (every event is missing, so everything
+is created) and a steady-state one (nothing changed, nothing written). Each run is a child
+process (the fakes stay in this one), which reports its wall time, its own CPU time, its peak
+resident memory (VmHWM); a third run, steady state again with tracemalloc (tracing slows it
+and costs memory itself), gives the peak of the Python allocations made during the run (the libraries loaded before). The
+fakes count the requests they received.
+Wall time includes the fakes' own work (they scan every stored event on each request, so they
+grow faster than linearly); the child's CPU time is the script's own cost.
 
-    python bench/reconcile_bench.py [N]
+    python bench/reconcile_bench.py [N ...]
 """
 
 from __future__ import annotations
 
 import io
 import json
+import os
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -25,6 +33,7 @@ for _path in (ROOT / "scripts", ROOT / "tests"):
 
 TOKEN = "bench-calendly-token"
 CALENDARS = ("c_usgov@group.calendar.google.com", "c_global@group.calendar.google.com")
+ARGV = ["reconcile", "--since=-1d", "--until", "+61d"]
 
 
 def _seed(calendly: Any, n: int) -> None:
@@ -56,32 +65,53 @@ def _seed(calendly: Any, n: int) -> None:
         calendly.add_scheduled_event(event)
 
 
-def _reconcile(env: dict[str, str], calendly: Any, google: Any) -> dict[str, Any]:
+def child(trace: bool) -> None:
+    """In the child process: one reconcile run; print its figures as one JSON line."""
+    import tracemalloc
+
     from calsync import cli
 
-    google_before, calendly_before = google.http_requests, len(calendly.requests)
+    if trace:  # the Google client's import is not the run's working memory: load it first
+        import calsync.adapters.google_batch  # noqa: F401
+
+        tracemalloc.start()
     out, err = io.StringIO(), io.StringIO()
-    started = time.perf_counter()
-    code = cli.main(
-        ["reconcile", "--since=-1d", "--until", "+61d"],
-        env=env,
-        stdin=io.StringIO(),
-        stdout=out,
-        stderr=err,
-    )
-    wall = time.perf_counter() - started
-    report = json.loads(out.getvalue().strip().splitlines()[-1])
+    cpu, started = time.process_time(), time.perf_counter()
+    code = cli.main(ARGV, env=dict(os.environ), stdin=io.StringIO(), stdout=out, stderr=err)
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    peak = tracemalloc.get_traced_memory()[1] if trace else 0
     if code != 0:
-        raise RuntimeError(f"reconcile failed ({code}): {err.getvalue().strip()}")
-    return {
-        "wall_s": round(wall, 3),
-        "google_http_requests": google.http_requests - google_before,
-        "calendly_requests": len(calendly.requests) - calendly_before,
-        "counts": report["counts"],
-    }
+        raise SystemExit(f"reconcile failed ({code}): {err.getvalue().strip()}")
+    report = json.loads(out.getvalue().strip().splitlines()[-1])
+    figures = {"wall_s": wall, "cpu_s": cpu, "maxrss_mib": _peak_rss_kib() / 1024}
+    print(json.dumps({**figures, "traced_peak_mib": peak / 2**20, "counts": report["counts"]}))
 
 
-def run(n: int = 2000) -> dict[str, Any]:
+def _peak_rss_kib() -> int:
+    """This process's peak resident memory. Linux's ru_maxrss survives exec, so a child started
+    by a big parent would report the parent's; VmHWM belongs to the process's own memory map."""
+    try:
+        status = Path("/proc/self/status").read_text(encoding="ascii")
+        return int(
+            next(line for line in status.splitlines() if line.startswith("VmHWM:")).split()[1]
+        )
+    except (OSError, StopIteration, ValueError, IndexError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _reconcile(env: dict[str, str], calendly: Any, google: Any, *, trace: bool) -> dict[str, Any]:
+    google_before, calendly_before = google.http_requests, len(calendly.requests)
+    argv = [sys.executable, __file__, "--child"] + (["--trace"] if trace else [])
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr.strip()[-2000:])
+    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    figures["google_requests"] = google.http_requests - google_before
+    figures["calendly_requests"] = len(calendly.requests) - calendly_before
+    return figures
+
+
+def run(n: int) -> dict[str, Any]:
     """Reconcile n bookings twice (cold, then steady state); return the figures."""
     from fakes.calendly_server import FakeCalendly
     from fakes.google_server import FakeGoogle, write_service_account_file
@@ -95,30 +125,42 @@ def run(n: int = 2000) -> dict[str, Any]:
             google.add_calendar(calendar_id)
         key = write_service_account_file(Path(tmp) / "sa.json", token_uri=google.token_uri)
         env = {
+            **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")},
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "scripts"), str(ROOT / "tests")]),
+            "PYTHONDONTWRITEBYTECODE": os.environ.get("PYTHONDONTWRITEBYTECODE", ""),
             "CALENDLY_TOKEN": TOKEN,
             "CALENDLY_API_URL": calendly.base_url,
             "GOOGLE_APPLICATION_CREDENTIALS": str(key),
             "GOOGLE_CALENDAR_API_ENDPOINT": google.base_url,
         }
         _seed(calendly, n)
-        cold = _reconcile(env, calendly, google)
-        steady = _reconcile(env, calendly, google)
-    return {"bookings": n, "cold": cold, "steady_state": steady}
+        cold = _reconcile(env, calendly, google, trace=False)
+        steady = _reconcile(env, calendly, google, trace=False)
+        steady["traced_peak_mib"] = _reconcile(env, calendly, google, trace=True)["traced_peak_mib"]
+    return {"bookings": n, "cold": cold, "steady state": steady}
 
 
-def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
-    result = run(n)
-    print(f"reconcile of {result['bookings']} bookings against the local fakes")
-    for label in ("cold", "steady_state"):
-        fig = result[label]
-        counts = ", ".join(f"{v} {k}" for k, v in fig["counts"].items())
-        print(
-            f"  {label:<12} wall {fig['wall_s']:.2f} s, Google HTTP requests "
-            f"{fig['google_http_requests']}, Calendly requests {fig['calendly_requests']} "
-            f"({counts})"
-        )
+def main(sizes: list[int]) -> None:
+    print("reconcile against the local fakes (each run a child process):")
+    print(
+        f"  {'bookings':>8} {'run':<12} {'wall s':>7} {'cpu s':>6} {'Calendly':>8} {'Google':>6}"
+        f" {'peak RSS MiB':>12} {'traced peak MiB':>15}  counts"
+    )
+    for n in sizes:
+        result = run(n)
+        for label in ("cold", "steady state"):
+            fig = result[label]
+            counts = ", ".join(f"{v} {k}" for k, v in fig["counts"].items() if v)
+            peak = f"{fig['traced_peak_mib']:.1f}" if fig["traced_peak_mib"] else "-"
+            print(
+                f"  {n:>8} {label:<12} {fig['wall_s']:7.2f} {fig['cpu_s']:6.2f} "
+                f"{fig['calendly_requests']:>8} {fig['google_requests']:>6} "
+                f"{fig['maxrss_mib']:>12.1f} {peak:>15}  {counts}"
+            )
 
 
 if __name__ == "__main__":
-    main()
+    if "--child" in sys.argv:
+        child(trace="--trace" in sys.argv)
+    else:
+        main([int(a) for a in sys.argv[1:]] or [2000, 10000])

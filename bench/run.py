@@ -1,62 +1,30 @@
 """`make bench`: print the figures. Nothing here is asserted by the tests.
 
-1. The skip path: a whole `sync` run on a booking no route wants, in a fresh interpreter,
-   against the cost of merely importing the Google client it never needs, and its ratio to
-   `python -c "import yaml, json"` (the floor for anything that reads the team map).
+1. The skip path: a whole `sync` run on a booking no route wants, in fresh interpreters, on a
+   fresh checkout and with our modules compiled, and its ratio to `python -c "import yaml,
+   json"` (the floor for anything that reads the team map) (bench/skip_bench.py).
 2. Job setup: the `calendar-sync` job's own install command (its first before_script line,
    read from .gitlab-ci.yml) in a temp copy of the project, run twice: cold (no cached venv,
    empty uv cache: needs PyPI) and warm (the venv as GitLab's cache restores it).
-3. Reconcile of 2,000 bookings against the local fakes (bench/reconcile_bench.py).
+3. Google requests per delivery, by scenario, against the fake Google server
+   (bench/requests_bench.py).
+4. Reconcile of 2,000 and 10,000 bookings against the local fakes: time, requests, peak memory
+   (bench/reconcile_bench.py).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from skip_bench import skip_path
+
 ROOT = Path(__file__).resolve().parents[1]
-RUNS = 7
-
-
-def _median_seconds(code: str, *args: str) -> float:
-    times = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-c", code, *args],
-            check=True,
-            cwd=ROOT / "scripts",
-            stdout=subprocess.DEVNULL,
-        )
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def skip_path() -> None:
-    sample = str(ROOT / "samples" / "invitee_created_sales.json")
-    bare = _median_seconds("pass")
-    skip = _median_seconds(
-        "import sys; from calsync.cli import main; "
-        "sys.exit(main(['sync', '--payload', sys.argv[1]], env={}))",
-        sample,
-    )
-    google = _median_seconds("import googleapiclient.discovery, google.oauth2.service_account")
-    floor = _median_seconds("import yaml, json")
-    print(f"skip path (median of {RUNS} fresh interpreters, interpreter start-up subtracted):")
-    print(f"  sync of a booking no route wants : {1000 * (skip - bare):7.1f} ms")
-    print(f"  import of the Google client only : {1000 * (google - bare):7.1f} ms")
-    print(f"  import yaml, json                : {1000 * (floor - bare):7.1f} ms")
-    print(
-        f"  whole run vs python -c 'import yaml, json': {skip / floor:.2f}x"
-        f" ({1000 * skip:.0f} ms vs {1000 * floor:.0f} ms, start-up included; target <= 2.5x)"
-    )
-    return skip
 
 
 def _setup_command() -> tuple[str, dict[str, str]]:
@@ -111,17 +79,14 @@ def job_setup(skip_seconds: float) -> None:
             print(f"  {label:38}: {seconds:6.2f} s")
             # GitLab keeps .cache/venv and .cache/uv-bin, not uv's download cache.
             shutil.rmtree(project / ".cache" / "uv", ignore_errors=True)
-    print(f"  then the script itself, skipped booking  : {skip_seconds:6.2f} s")
+    print(f"  then the script itself, skipped booking  : {skip_seconds:6.2f} s (fresh checkout)")
 
 
-def reconcile() -> None:
-    bench = ROOT / "bench" / "reconcile_bench.py"
-    if not bench.exists():
-        print("reconcile: bench/reconcile_bench.py not present")
-        return
-    subprocess.run([sys.executable, str(bench)], check=True, cwd=ROOT)
+def bench(name: str) -> None:
+    subprocess.run([sys.executable, str(ROOT / "bench" / name)], check=True, cwd=ROOT)
 
 
 if __name__ == "__main__":
     job_setup(skip_path())
-    reconcile()
+    bench("requests_bench.py")
+    bench("reconcile_bench.py")

@@ -247,6 +247,44 @@ def test_event_moved_out_of_the_window_is_moved_back(reconcile, calendly, fake_g
     )
 
 
+def test_canceled_meeting_moved_away_by_hand_is_deleted(reconcile, calendly, fake_google):
+    """An event dragged outside the listed span, whose meeting was then canceled: the listing
+    does not show it, so it is read by id and deleted (a cancel is not inserted blindly)."""
+    moved = meeting(calendly, 5)
+    meeting(calendly, 6)
+    reconcile()
+    by_hand = on_calendar(fake_google, GLOBAL, moved)
+    by_hand["start"]["dateTime"], by_hand["end"]["dateTime"] = (
+        iso(NOW + timedelta(days=20)),
+        iso(NOW + timedelta(days=20, hours=1)),
+    )
+    fake_google.seed_event(GLOBAL, by_hand)
+    change(
+        calendly, moved, status="canceled", invitees_counter={"total": 1, "active": 0, "limit": 1}
+    )
+    result = reconcile()
+    assert (result.code, result.report["counts"]["deleted"]) == (0, 1)
+    assert on_calendar(fake_google, GLOBAL, moved)["status"] == "cancelled"
+
+
+def test_chunks_keep_counts_whole_and_drift_bounded(reconcile, calendly, monkeypatch):
+    """Chunk by chunk: the counts cover every meeting, the drift list stops at MAX_DRIFT, and
+    each chunk lists its calendar once (over its own span) and writes in batches."""
+    from calsync.commands import reconcile as command
+
+    monkeypatch.setattr(command, "MAX_DRIFT", 5)  # leaf constants: a small report, small chunks
+    monkeypatch.setattr(command, "CHUNK", 100)
+    for n in range(230):
+        meeting(calendly, 3 + n / 4)
+    report = reconcile().report
+    assert (report["scheduled_events"], report["counts"]["created"]) == (230, 230)
+    assert (len(report["drift"]), report["drift_truncated"]) == (5, 225)
+    # per chunk (100, 100, 30): one listing, then the inserts in batches of 50
+    assert report["google_requests"] == 3 + (2 + 2 + 1)
+    again = reconcile().report
+    assert (again["counts"]["unchanged"], again["google_requests"]) == (230, 3)
+
+
 def test_requests_stay_far_below_the_bookings(reconcile, calendly, fake_google):
     """300 bookings: a handful of requests to each API, not one per booking."""
     for n in range(300):

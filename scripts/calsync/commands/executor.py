@@ -6,7 +6,9 @@
   insert uses the client-chosen id, so a concurrent writer makes it fail (412 / 409) instead of
   being overwritten; then the event is read again and planned again (bounded);
 - a booking that would be inserted is inserted straight away (the insert is its own existence
-  check), so a new booking costs one write and no read;
+  check), so a new booking costs one write and no read; unless the delivery itself says the
+  meeting was there before (a cancel, a no-show mark, a group meeting others had joined): then
+  a read first saves the failed insert, so an update costs a read and a write;
 - a deleted event keeps only its id: a meeting restored after deletion lives under the next
   generation's id (core.decide.event_id_for), found by reading the generations in order.
 """
@@ -21,7 +23,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from calsync.adapters.calendar import Calendar, Call, Conflict, Missing, Stale, WriteCheck
-from calsync.core.booking import Booking
+from calsync.core.booking import Booking, Kind
 from calsync.core.decide import Decision, event_id_for
 from calsync.core.errors import CalSyncError, TransientError
 from calsync.core.lifecycle import Op, Plan, plan
@@ -108,7 +110,7 @@ def apply(
                 sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 - jitter, not crypto
             blind = Current(0, event_id_for(uri), None)
             guess = plan(None, booking, decision, verified=verified)
-            first = attempt == 0 and not dry_run and guess.op is Op.INSERT
+            first = attempt == 0 and not dry_run and guess.op is Op.INSERT and is_new(booking)
             current = blind if first else read(cal, cid, uri, taken)
             step = guess if first else plan(current.event, booking, decision, verified=verified)
             eid = (
@@ -137,6 +139,15 @@ def apply(
     raise TransientError(
         f"the event of {uri} on {cid} kept changing while we wrote it; rerun the job"
     )
+
+
+def is_new(booking: Booking) -> bool:
+    """Whether the delivery suggests the meeting has no event yet (a guess: either way right)."""
+    if booking.kind in (Kind.CANCELED, Kind.NO_SHOW_CREATED, Kind.NO_SHOW_DELETED):
+        return False  # an invitee who leaves, or is marked, had joined the meeting
+    meeting = booking.scheduled_event
+    joined = meeting.active_invitees if meeting is not None and meeting.is_group else None
+    return joined is None or joined <= 1  # a group meeting's later invitees join an event
 
 
 _RACED: dict[type[Exception], str] = {

@@ -13,7 +13,6 @@ see its calendar as free/busy only; the event itself still carries the join URL.
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from datetime import UTC, datetime
@@ -117,7 +116,7 @@ def description(booking: Booking, event: ScheduledEvent, display: Display) -> st
             answers.append(line)
             left -= len(line) + 1
     lines = head + answers + tail
-    return "\n".join(html.escape(line, quote=False) for line in lines)
+    return "\n".join(_escape(line) for line in lines)
 
 
 def rfc3339(moment: datetime) -> str:
@@ -128,7 +127,7 @@ def with_rescheduled(text: str, old_meeting: str) -> str:
     """Put the 'Rescheduled from' line (a link to the old booking) in a description."""
     lines = [line for line in text.split("\n") if not line.startswith(_MOVED)]
     if old_meeting and len(old_meeting) < _RESERVED - len(_MOVED):
-        lines.insert(0, _MOVED + html.escape(old_meeting, quote=False))
+        lines.insert(0, _MOVED + _escape(old_meeting))
     return "\n".join(lines)
 
 
@@ -142,3 +141,9 @@ def event_fields(booking: Booking, event: ScheduledEvent, display: Display) -> d
         "end": {"dateTime": rfc3339(event.end), "timeZone": "UTC"},
         "visibility": display.visibility,
     }
+
+
+def _escape(text: str) -> str:
+    """html.escape(text, quote=False), without importing html (its entity table costs ~2 ms
+    on every run, skipped bookings included)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
