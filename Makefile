@@ -37,7 +37,7 @@ lint: $(VENV)/.dev  ## ruff (lint + format check), mypy --strict, import layers,
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	cd scripts && ../$(VENV)/bin/lint-imports --config ../pyproject.toml
+	cd scripts && ../$(VENV)/bin/lint-imports --no-cache --config ../pyproject.toml
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.gitlab-ci .gitlab-ci.yml
 	$(VENV)/bin/check-jsonschema --schemafile config/team_map.schema.json config/team_map.yaml
 

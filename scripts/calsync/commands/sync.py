@@ -13,19 +13,20 @@ import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from calsync.adapters.calendar import Calendar
 from calsync.adapters.files import load_payload, load_team_map
 from calsync.commands.context import Clock, Context
-from calsync.commands.executor import apply
 from calsync.core import redact
 from calsync.core.booking import Booking
 from calsync.core.decide import Action, Decision, decide
-from calsync.core.lifecycle import Op, Plan
 from calsync.core.parse import parse_booking
 from calsync.core.settings import Settings
 from calsync.core.team_map import TeamMap
+
+if TYPE_CHECKING:
+    from calsync.core.lifecycle import Plan
 from calsync.core.trust import check_not_future, delegated_user, require_verification
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,9 @@ def process(
         known.update(team=team, calendar_id=calendar_id)
         decision = replace(decision, team=team, calendar_id=calendar_id)
         base = replace(base, team=team, calendar_id=calendar_id)
+    # imported here: planning and writing load only for a booking that is a team's
+    from calsync.commands.executor import apply
+
     step, event_id = apply(cal, booking, decision, dry_run=dry_run, verified=verified)
     reason = _reason(decision, step, dry_run)
     return replace(base, action=step.action, reason=reason, event_id=event_id)
@@ -117,7 +121,7 @@ _WOULD = {"created": "would create", "updated": "would update", "deleted": "woul
 
 def _reason(decision: Decision, step: Plan, dry_run: bool) -> str:
     would = _WOULD.get(step.action, f"would leave it {step.action}")
-    prefix = f"{would}: " if dry_run and step.op is not Op.NOOP else ""
+    prefix = f"{would}: " if dry_run and step.op.value != "noop" else ""
     return f"{prefix}{step.reason} ({decision.reason})"
 
 

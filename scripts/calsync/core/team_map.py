@@ -8,7 +8,6 @@ aliases and caps size and depth; even a file that cannot be parsed gets such a l
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -282,6 +281,8 @@ def _unknown(spec: dict[str, Any], allowed: set[str], p: str, problems: list[str
     for key in spec:
         if key not in allowed:
             where = f"{p}.{seg(key)}" if p else seg(key)
+            import difflib  # only for a did-you-mean on an unknown key
+
             close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             problems.append(f"{where}: unknown key{hint} (allowed: {', '.join(sorted(allowed))})")
