@@ -159,9 +159,7 @@ def test_venv_cache_key_names_python_and_uv(ci):
     for cache in caches:
         assert f"-py{python[1]}-uv{ci['variables']['UV_VERSION']}" in cache["key"]["prefix"]
         assert "requirements.txt" in cache["key"]["files"]
-        assert all(
-            path.startswith((".cache/", "scripts/calsync/")) for path in cache["paths"]
-        )
+        assert all(path.startswith((".cache/", "scripts/calsync/")) for path in cache["paths"])
 
 
 def test_sync_jobs_read_the_venv_cache_and_setup_comes_first(ci):
