@@ -468,3 +468,27 @@ def test_report_file_is_written(reconcile, calendly, tmp_path: Path):
     path = tmp_path / "out" / "report.json"
     result = reconcile("--report-file", str(path))
     assert path.read_text().strip() == result.out.strip().splitlines()[-1]
+
+
+def test_meeting_canceled_before_it_was_synced_causes_no_write(reconcile, calendly, fake_google):
+    """Calendly says canceled and the calendar never had it: nothing to insert, then delete."""
+    meeting(calendly, 5, status="canceled", active=0)
+    result = reconcile()
+    assert result.code == 0, result.err
+    assert writes(fake_google) == []
+    assert fake_google.events(GLOBAL, include_deleted=True) == []
+
+
+def test_2000_meetings_under_a_calendly_rate_limit(reconcile, calendly, fake_google, fake_time):
+    """A budget of 5 Calendly requests a minute: reconcile paces itself by the rate-limit
+    headers (waits on injected time) and still puts every meeting on its calendar."""
+    for n in range(2000):
+        meeting(calendly, 3 + n / 100, name="Support call", host="someone@example.com")
+    calendly.rate_limit(5, per=60, clock=fake_time.monotonic)
+    result = reconcile("--until=+30d")
+    assert result.code == 0, result.err
+    assert result.report["counts"]["created"] == 2000
+    assert len(fake_google.live_events(GLOBAL)) == 2000
+    assert result.report["calendly_requests"] == 1 + 20  # /users/me + 20 pages of 100
+    assert sum(fake_time.slept) >= 3 * 60  # 21 requests at 5 a minute: at least 3 windows
+    assert calendly.rejected <= 1  # paced: at most the first probe of an empty budget
