@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from calsync.adapters.calendly import PAGE_SIZE, CalendlyClient
 from calsync.adapters.files import load_team_map
+from calsync.commands.backends import open_google
 from calsync.commands.calendly_api import open_client, owner
 from calsync.commands.context import Clock, Context
 from calsync.commands.reconcile_batch import Item, reconcile_chunk, routed
@@ -123,17 +124,9 @@ def _chunks(events: Iterable[JSON], size: int) -> Iterator[list[JSON]]:
 
 def _open_google(settings: Settings, closing: contextlib.ExitStack, clock: Clock) -> GoogleBatch:
     # imported here: the Google client loads only when some event is a team's
-    from calsync.adapters.google import build_calendar
     from calsync.adapters.google_batch import GoogleBatch, batch_uri
 
-    cal = build_calendar(
-        credentials=settings.google_credentials,
-        delegated_user=settings.google_delegated_user,
-        endpoint=settings.google_api_endpoint,
-        timeout=settings.timeout,
-        num_retries=settings.retries,
-        sleep=clock.sleep,
-    )
+    cal = open_google(settings, clock)
     closing.callback(cal.close)
     uri = batch_uri(settings.google_api_endpoint, settings.google_batch_uri)
     return GoogleBatch(cal, uri, num_retries=settings.retries)

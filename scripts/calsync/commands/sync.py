@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from calsync.adapters.calendar import Calendar
 from calsync.adapters.files import load_payload, load_team_map
+from calsync.commands.backends import open_calendar
 from calsync.commands.context import Clock, Context
 from calsync.core import redact
 from calsync.core.booking import Booking
@@ -189,21 +190,3 @@ def _verify(booking: Booking, settings: Settings, clock: Clock) -> tuple[Booking
     from calsync.commands.verify import verify_booking
 
     return verify_booking(booking, settings, clock), True
-
-
-def open_calendar(settings: Settings, clock: Clock) -> Calendar:
-    """The team calendars' backend; the Google client is imported only when it is used."""
-    if settings.backend == "ics":
-        from calsync.adapters.ics import IcsCalendar
-
-        return IcsCalendar(settings.ics_file)
-    from calsync.adapters.google import build_calendar
-
-    return build_calendar(
-        credentials=settings.google_credentials,
-        delegated_user=settings.google_delegated_user,
-        endpoint=settings.google_api_endpoint,
-        timeout=settings.timeout,
-        num_retries=settings.retries,
-        sleep=clock.sleep,
-    )

@@ -138,12 +138,8 @@ def _invitee_booking(
         invitee_uri=invitee_uri,
         event_uri=event_uri,
         scheduled_event=scheduled,
-        rescheduled=opt_bool(payload, "rescheduled", f"{p}.rescheduled"),
-        old_invitee=opt_uri(payload, "old_invitee", f"{p}.old_invitee"),
-        new_invitee=opt_uri(payload, "new_invitee", f"{p}.new_invitee"),
         no_show=no_show,
-        invitee_name=opt_str(payload, "name", f"{p}.name"),
-        answers=_answers(payload.get("questions_and_answers"), f"{p}.questions_and_answers"),
+        **_invitee_fields(payload, p),
     )
 
 
@@ -277,10 +273,17 @@ def booking_from_api(
         invitee_uri=opt_uri(inv, "uri", f"{p}.uri"),
         event_uri=scheduled.uri,
         scheduled_event=scheduled,
-        rescheduled=opt_bool(inv, "rescheduled", f"{p}.rescheduled"),
-        old_invitee=opt_uri(inv, "old_invitee", f"{p}.old_invitee"),
-        new_invitee=opt_uri(inv, "new_invitee", f"{p}.new_invitee"),
         no_show=no_show,
-        invitee_name=opt_str(inv, "name", f"{p}.name"),
-        answers=_answers(inv.get("questions_and_answers"), f"{p}.questions_and_answers"),
+        **_invitee_fields(inv, p),
     )
+
+
+def _invitee_fields(inv: dict[str, Any], p: str) -> dict[str, Any]:
+    """The invitee resource's own fields a Booking keeps (webhook payload or API answer)."""
+    return {
+        "rescheduled": opt_bool(inv, "rescheduled", f"{p}.rescheduled"),
+        "old_invitee": opt_uri(inv, "old_invitee", f"{p}.old_invitee"),
+        "new_invitee": opt_uri(inv, "new_invitee", f"{p}.new_invitee"),
+        "invitee_name": opt_str(inv, "name", f"{p}.name"),
+        "answers": _answers(inv.get("questions_and_answers"), f"{p}.questions_and_answers"),
+    }
