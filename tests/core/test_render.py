@@ -9,7 +9,9 @@ import pytest
 from builders import API, EVENT_URI, SENTINEL_ANSWER, SENTINEL_NAME, booking, scheduled_event
 from calsync.core.booking import Host, Location
 from calsync.core.render import (
+    ANSWER_LIMIT,
     MANAGED_NOTE,
+    TRUNCATED,
     base_summary,
     clean,
     description,
@@ -141,7 +143,13 @@ def test_description_default_has_no_personal_data():
         ({}, {"event_type": ""}, PRIVATE, None, "Calendly event type:"),
         ({"answers": ()}, {}, SHOW_ALL, None, "What would"),
         ({"answers": (("Q\nX", "<b>a</b>"),)}, {}, SHOW_ALL, "Q X: &lt;b&gt;a&lt;/b&gt;", "<b>"),
-        ({"answers": (("Q", "a" * 1200),)}, {}, SHOW_ALL, "Q: " + "a" * 1000, "a" * 1001),
+        (
+            {"answers": (("Q", "a" * (ANSWER_LIMIT + 200)),)},
+            {},
+            SHOW_ALL,
+            "Q: " + "a" * (ANSWER_LIMIT - len(TRUNCATED)) + TRUNCATED,
+            "a" * (ANSWER_LIMIT - len(TRUNCATED) + 1),
+        ),
         ({"answers": (("q" * 300, "a"),)}, {}, SHOW_ALL, "q" * 200 + ": a", "q" * 201),
     ],
 )
@@ -219,4 +227,7 @@ def test_event_fields():
         "location": "https://example.zoom.us/j/99",
         "start": {"dateTime": "2026-12-04T15:00:00Z", "timeZone": "UTC"},
         "end": {"dateTime": "2026-12-04T15:30:00Z", "timeZone": "UTC"},
+        "visibility": "default",
     }
+    hidden = event_fields(booking(event=meeting), meeting, Display(visibility="private"))
+    assert hidden["visibility"] == "private"
