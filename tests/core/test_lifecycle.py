@@ -1,114 +1,43 @@
-"""lifecycle: State <-> extended properties, merge(), plan(), _same(). Table-driven, pure."""
+"""lifecycle: merge(), identity(), plan() on every branch, _same(). Table-driven, pure.
+
+The state's own encoding (extended properties, marks, limits) is tested in test_state.py.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from builders import T0, booking, scheduled_event
+from builders import EVENT_URI, T0, booking, scheduled_event
 from calsync.core.booking import Kind
 from calsync.core.decide import Action, Decision
 from calsync.core.lifecycle import (
     Op,
-    State,
     _instant,
     _same,
     identity,
     merge,
     plan,
     rescheduled_from,
-    stamp,
 )
+from calsync.core.state import MAX_VALUE, State, compact, invitee_key, stamp
 from calsync.core.team_map import Display
 
 AT = stamp(T0)
 EARLIER = stamp(T0 - timedelta(minutes=1))
 LATER = stamp(T0 + timedelta(minutes=1))
 DECISION = Decision(Action.SYNC, "routed", "global", "c_global@x", "evid", Display())
+PRIVATE = Decision(
+    Action.SYNC, "routed", "global", "c_global@x", "evid", Display(visibility="private")
+)
 GROUP = {"invitee_limit": 5, "active_invitees": 2}
+INVITEE = f"{EVENT_URI}/invitees/INV00000000001"  # builders.booking()'s invitee
+DELETED = {"id": "evid", "status": "cancelled"}  # all Google keeps of a deleted event
 
 
-# -- State <-> extended properties --------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("state", "props"),
-    [
-        (State(), {"cg_at": "", "cg_meeting": "active", "cg_active": ""}),
-        (State(AT, "canceled", 0), {"cg_at": AT, "cg_meeting": "canceled", "cg_active": "0"}),
-        (
-            State(AT, "active", 3, (("I1", True, AT), ("I2", False, LATER))),
-            {
-                "cg_at": AT,
-                "cg_meeting": "active",
-                "cg_active": "3",
-                "ns.I1": f"1@{AT}",
-                "ns.I2": f"0@{LATER}",
-            },
-        ),
-    ],
-)
-def test_state_round_trips(state, props):
-    assert state.props() == props
-    assert State.from_props(props) == state
-
-
-@pytest.mark.parametrize(
-    ("props", "expect"),
-    [
-        ({}, None),
-        ({"cg_at": AT, "cg_meeting": "active"}, None),  # one key missing
-        ({"cg_at": AT, "cg_meeting": "active", "cg_active": 1}, None),  # not a string
-        ({"cg_at": None, "cg_meeting": "active", "cg_active": "1"}, None),
-        ({"cg_at": AT, "cg_meeting": "active", "cg_active": "x"}, State(AT, "active", None)),
-        ({"cg_at": AT, "cg_meeting": "active", "cg_active": "-1"}, State(AT, "active", None)),
-        (
-            {"cg_at": "", "cg_meeting": "active", "cg_active": "", "ns.B": "1@t", "ns.A": "0@u"},
-            State("", "active", None, (("A", False, "u"), ("B", True, "t"))),  # sorted
-        ),
-        (  # not ours or malformed: ignored
-            {"cg_at": "", "cg_meeting": "active", "cg_active": "", "ns.A": "1", "nsB": "1@t"},
-            State(),
-        ),
-        ({"cg_at": "", "cg_meeting": "active", "cg_active": "", "ns.A": 1}, State()),
-        (
-            {"cg_at": "", "cg_meeting": "active", "cg_active": "", "ns.A": "yes@t@u"},
-            State(no_shows=(("A", False, "t@u"),)),
-        ),
-    ],
-)
-def test_state_from_props(props, expect):
-    assert State.from_props(props) == expect
-
-
-@pytest.mark.parametrize(
-    ("state", "visible"),
-    [
-        (State(), True),  # unknown count: shown
-        (State(active=1), True),
-        (State(active=0), False),
-        (State(meeting="canceled"), False),
-        (State(meeting="canceled", active=2), False),
-    ],
-)
-def test_state_visible(state, visible):
-    assert state.visible is visible
-
-
-@pytest.mark.parametrize(
-    ("moment", "expect"),
-    [
-        (None, ""),
-        (datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), "2026-01-02T03:04:05.000000Z"),
-        (
-            datetime(2026, 1, 2, 3, 4, 5, 7, tzinfo=timezone(timedelta(hours=2))),
-            "2026-01-02T01:04:05.000007Z",
-        ),
-    ],
-)
-def test_stamp(moment, expect):
-    assert stamp(moment) == expect
+def mark(flag: bool, at: str, uri: str = INVITEE) -> tuple[str, bool, str]:
+    return invitee_key(uri), flag, compact(at)
 
 
 # -- merge -------------------------------------------------------------------------------
@@ -179,41 +108,37 @@ def test_merge_without_details_keeps_time_and_is_not_newer():
     assert merge(State(AT, "active", 3), b, group=True) == (State(AT, "active", 3), False)
 
 
-NS = "INV00000000001"
-
-
 @pytest.mark.parametrize(
-    ("old_marks", "kind", "no_show", "at", "expect"),
+    ("old_marks", "kind", "no_show", "expect"),
     [
-        ((), Kind.NO_SHOW_CREATED, True, T0, ((NS, True, AT),)),
-        ((), Kind.NO_SHOW_DELETED, False, T0, ((NS, False, AT),)),
-        ((), Kind.CREATED, False, T0, ()),  # no mark, nothing recorded
-        ((), Kind.CREATED, True, T0, ((NS, True, AT),)),  # a payload that says no_show
-        (((NS, True, LATER),), Kind.NO_SHOW_DELETED, False, T0, ((NS, True, LATER),)),  # older
-        (((NS, True, EARLIER),), Kind.NO_SHOW_DELETED, False, T0, ((NS, False, AT),)),  # newer
-        (((NS, True, AT),), Kind.NO_SHOW_DELETED, False, T0, ((NS, False, AT),)),  # same time
-        (((NS, True, AT),), Kind.CREATED, False, T0, ((NS, True, AT),)),  # not a mark: kept
+        ((), Kind.NO_SHOW_CREATED, True, (mark(True, AT),)),
+        ((), Kind.NO_SHOW_DELETED, False, (mark(False, AT),)),
+        ((), Kind.CREATED, False, ()),  # no mark, nothing recorded
+        ((), Kind.CREATED, True, (mark(True, AT),)),  # a payload that says no_show
+        ((mark(True, LATER),), Kind.NO_SHOW_DELETED, False, (mark(True, LATER),)),  # older
+        ((mark(True, EARLIER),), Kind.NO_SHOW_DELETED, False, (mark(False, AT),)),  # newer
+        ((mark(True, AT),), Kind.NO_SHOW_DELETED, False, (mark(False, AT),)),  # same time
+        ((mark(True, AT),), Kind.CREATED, False, (mark(True, AT),)),  # not a mark: kept
         (
-            (("OTHER", True, AT),),
+            (mark(True, AT, "https://a/other"),),
             Kind.NO_SHOW_CREATED,
             True,
-            T0,
-            ((NS, True, AT), ("OTHER", True, AT)),  # sorted by invitee
+            tuple(sorted((mark(True, AT), mark(True, AT, "https://a/other")))),
         ),
     ],
 )
-def test_merge_no_show_marks(old_marks, kind, no_show, at, expect):
+def test_merge_no_show_marks(old_marks, kind, no_show, expect):
     old = State(EARLIER, "active", 1, old_marks)
-    state, _ = merged(old, kind=kind, at=at, no_show=no_show)
-    assert state.no_shows == expect
+    state, _ = merged(old, kind=kind, no_show=no_show)
+    assert state.marks == expect
 
 
-def test_merge_no_show_key_is_the_last_uri_segment_cut_to_40():
-    long = "X" * 60
-    state, _ = merged(State(), kind=Kind.NO_SHOW_CREATED, no_show=True, invitee_uri=f"a/b/{long}/")
-    assert state.no_shows == (("X" * 40, True, AT),)
+def test_merge_no_show_needs_an_invitee_and_keeps_the_older_time():
+    """A mark without an invitee URI records nothing; a mark never moves `at` back."""
     state, _ = merged(State(), kind=Kind.NO_SHOW_CREATED, no_show=True, invitee_uri="")
-    assert state.no_shows == ()
+    assert state.marks == ()
+    state, newer = merged(State(LATER, "active", 1), kind=Kind.NO_SHOW_CREATED, no_show=True)
+    assert (state.at, newer, state.marks) == (LATER, False, (mark(True, AT),))
 
 
 # -- identity, rescheduled_from -------------------------------------------------------------
@@ -259,40 +184,90 @@ def test_identity():
     assert "calendly_event_type" not in identity(booking(scheduled_event=None), {}, group=False)
 
 
+@pytest.mark.parametrize(
+    ("size", "kept"), [(MAX_VALUE, True), (MAX_VALUE + 1, False), (5000, False)]
+)
+def test_identity_drops_values_google_would_truncate(size, kept):
+    """A value longer than MAX_VALUE is left out, never written cut."""
+    event_type = "https://api.calendly.com/event_types/" + "x" * (size - 37)
+    assert len(event_type) == size
+    long_type = booking(event=scheduled_event(event_type=event_type))
+    assert ("calendly_event_type" in identity(long_type, {}, group=False)) is kept
+    recorded = identity(booking(), {"calendly_rescheduled_from": "R" * size}, group=True)
+    assert ("calendly_rescheduled_from" in recorded) is kept
+    assert all(len(v) <= MAX_VALUE for v in recorded.values())
+
+
 # -- plan -----------------------------------------------------------------------------------
 
 
-def stored(b=None, *, status="confirmed", **props):
-    """The calendar event a plan for `b` would have written, with `props` changed."""
-    p = plan(None, b or booking(), DECISION)
-    body = dict(p.body)
-    body["status"] = status
+def stored(b=None, *, decision=DECISION, **props):
+    """The live calendar event a plan for `b` would have written, with `props` changed."""
+    p = plan(None, b or booking(), decision)
+    assert p.op is Op.INSERT
+    body = {**p.body, "id": "evid", "etag": '"1"'}
     body["extendedProperties"] = {"private": {**body["extendedProperties"]["private"], **props}}
     return body
+
+
+def later(minutes: int = 1, **changes):
+    return {"created_at": T0 + timedelta(minutes=minutes), **changes}
 
 
 def test_plan_insert_new_booking():
     p = plan(None, booking(), DECISION)
     assert (p.op, p.action, p.reason) == (Op.INSERT, "created", "booked in Calendly")
+    assert p.next_generation is False
     assert p.body["status"] == "confirmed"
     assert p.body["summary"] == "Global Support Call"
+    assert p.body["visibility"] == "default"
     props = p.body["extendedProperties"]["private"]
-    assert props["cg_at"] == AT
-    assert props["cg_meeting"] == "active"
-    assert props["cg_active"] == "1"
+    assert (props["cg_at"], props["cg_meeting"], props["cg_active"]) == (AT, "active", "1")
+    assert plan(None, booking(), PRIVATE).body["visibility"] == "private"
 
 
-def test_plan_burn_cancel_before_booking():
+@pytest.mark.parametrize("verified", [False, True])
+def test_plan_insert_is_the_same_verified_or_not(verified):
+    assert plan(None, booking(), DECISION, verified=verified) == plan(None, booking(), DECISION)
+
+
+def test_plan_burn_cancel_before_booking_unverified():
+    """Unverified, a cancel that arrives first reserves the id (insert then delete)."""
     p = plan(None, booking(Kind.CANCELED), DECISION)
     assert (p.op, p.action) == (Op.BURN, "deleted")
     assert "reserved" in p.reason
     assert p.body["extendedProperties"]["private"]["cg_meeting"] == "canceled"
+    assert p.body["start"] == {"dateTime": "2026-12-04T15:00:00Z", "timeZone": "UTC"}
     assert "status" not in p.body
 
 
+@pytest.mark.parametrize(
+    ("b", "verified", "op"),
+    [
+        (booking(Kind.CANCELED), False, Op.BURN),
+        (booking(Kind.CANCELED), True, Op.NOOP),
+        (booking(event=scheduled_event(status="canceled")), True, Op.NOOP),
+        (booking(event=scheduled_event(**{**GROUP, "active_invitees": 0})), False, Op.BURN),
+        (booking(event=scheduled_event(**{**GROUP, "active_invitees": 0})), True, Op.NOOP),
+    ],
+)
+def test_plan_not_visible_and_not_on_the_calendar(b, verified, op):
+    """Verified, Calendly itself says the meeting is not shown: no write at all."""
+    p = plan(None, b, DECISION, verified=verified)
+    assert p.op is op
+    if op is Op.NOOP:
+        assert (p.action, p.reason, p.body) == (
+            "unchanged",
+            "canceled before it reached the calendar",
+            {},
+        )
+
+
 def test_plan_nothing_to_write_without_details():
-    p = plan(None, booking(Kind.CANCELED, scheduled_event=None), DECISION)
+    mark_only = booking(Kind.NO_SHOW_CREATED, no_show=True, scheduled_event=None)
+    p = plan(None, mark_only, DECISION)
     assert (p.op, p.action, p.body) == (Op.NOOP, "unchanged", {})
+    assert p.reason == "not on the calendar and the payload has no details"
 
 
 @pytest.mark.parametrize(
@@ -308,11 +283,25 @@ def test_plan_nothing_to_write_without_details():
         ),
         (stored(), booking(Kind.CANCELED), Op.DELETE, "deleted", "meeting canceled in Calendly"),
         (
+            stored(),
+            booking(event=scheduled_event(status="canceled"), **later()),
+            Op.DELETE,
+            "deleted",
+            "meeting canceled in Calendly",
+        ),
+        (  # canceled is terminal: even an older delivery that says so removes it
+            stored(booking(**later(5))),
+            booking(event=scheduled_event(status="canceled")),
+            Op.DELETE,
+            "deleted",
+            "meeting canceled in Calendly",
+        ),
+        (
             stored(booking(event=scheduled_event(**GROUP))),
             booking(
                 Kind.CANCELED,
                 event=scheduled_event(invitee_limit=5, active_invitees=0),
-                created_at=T0 + timedelta(minutes=1),
+                **later(),
             ),
             Op.DELETE,
             "deleted",
@@ -320,56 +309,109 @@ def test_plan_nothing_to_write_without_details():
         ),
         (
             stored(),
-            booking(event=scheduled_event(name="Moved"), created_at=T0 + timedelta(minutes=1)),
+            booking(event=scheduled_event(name="Moved"), **later()),
             Op.PATCH,
             "updated",
             "calendar event differed from the booking",
         ),
         (
-            stored(status="cancelled", cg_meeting="canceled", cg_active="0"),
-            booking(Kind.CANCELED),
-            Op.NOOP,
-            "unchanged",
-            "already removed from the calendar",
-        ),
-        (
-            stored(status="cancelled", cg_meeting="canceled", cg_active="0"),
-            booking(Kind.CANCELED, created_at=T0 + timedelta(minutes=1)),
+            stored(),
+            booking(event=scheduled_event(start=T0 + timedelta(days=4)), **later()),
             Op.PATCH,
-            "unchanged",
-            "already removed; recorded the newer state",
-        ),
-        (  # a group meeting deleted when empty, then a new join: restored
-            stored(booking(event=scheduled_event(**GROUP)), status="cancelled", cg_active="0"),
-            booking(event=scheduled_event(**GROUP), created_at=T0 + timedelta(minutes=1)),
-            Op.PATCH,
-            "created",
-            "restored: the meeting is active again",
+            "updated",
+            "calendar event differed from the booking",
         ),
     ],
 )
-def test_plan_against_the_calendar(existing, b, op, action, reason):
+def test_plan_against_a_live_event(existing, b, op, action, reason):
     p = plan(existing, b, DECISION)
     assert (p.op, p.action, p.reason) == (op, action, reason)
-    if op is Op.PATCH and action == "created":
-        assert p.body["status"] == "confirmed"
-    if reason.startswith("already removed; recorded"):
-        assert set(p.body) == {"extendedProperties"}
+    assert p.next_generation is False
     if op is Op.DELETE:
-        assert set(p.body) == {"extendedProperties"}
+        assert p.body == {}  # one conditional delete: nothing patched before it
+    if op is Op.PATCH:
+        assert "status" not in p.body
+
+
+@pytest.mark.parametrize(
+    ("b", "verified", "op", "reason"),
+    [
+        (booking(), False, Op.NOOP, "without verification"),
+        (booking(**later(60)), False, Op.NOOP, "without verification"),  # newer: still no
+        (booking(), True, Op.INSERT, "restored: Calendly says the meeting is active again"),
+        (booking(Kind.CANCELED), True, Op.NOOP, "already removed from the calendar"),
+        (booking(Kind.CANCELED), False, Op.NOOP, "already removed from the calendar"),
+        (
+            booking(event=scheduled_event(**{**GROUP, "active_invitees": 0})),
+            True,
+            Op.NOOP,
+            "already removed from the calendar",
+        ),
+        (
+            booking(Kind.NO_SHOW_CREATED, no_show=True, scheduled_event=None),
+            True,
+            Op.NOOP,
+            "already removed from the calendar",
+        ),
+    ],
+)
+def test_plan_against_a_deleted_event(b, verified, op, reason):
+    """A deleted event is id and status only; only a verified, visible meeting comes back,
+    as a new event under the next generation's id."""
+    p = plan(DELETED, b, DECISION, verified=verified)
+    assert (p.op, p.next_generation) == (op, op is Op.INSERT)
+    assert reason in p.reason
+    if not verified and b.kind is Kind.CREATED:
+        assert "set CALENDLY_TOKEN" in p.reason
+    if op is Op.INSERT:
+        assert p.action == "created"
+        assert p.body["status"] == "confirmed"
+        assert p.body["summary"] == "Global Support Call"
+        assert p.body["extendedProperties"]["private"]["cg_at"] == AT
+
+
+def test_plan_never_reads_the_props_of_a_deleted_event():
+    """Whatever a deleted event still carries (a lenient server) is not trusted."""
+    leftover = {**stored(cg_meeting="canceled", cg_at=LATER), "status": "cancelled"}
+    assert plan(leftover, booking(), DECISION) == plan(DELETED, booking(), DECISION)
+    restored = plan(leftover, booking(), DECISION, verified=True)
+    assert restored == plan(DELETED, booking(), DECISION, verified=True)
+    assert restored.op is Op.INSERT
+
+
+def test_plan_restores_a_group_meeting_from_the_payload_alone():
+    group = booking(event=scheduled_event(**GROUP), **later())
+    p = plan(DELETED, group, DECISION, verified=True)
+    assert p.op is Op.INSERT
+    props = p.body["extendedProperties"]["private"]
+    assert (props["cg_group"], props["cg_active"]) == ("1", "2")
+    assert "Invitees: 2 of 5" in p.body["description"]
 
 
 def test_plan_older_delivery_keeps_the_newer_details():
-    newer = booking(event=scheduled_event(name="New name"), created_at=T0 + timedelta(minutes=1))
+    newer = booking(event=scheduled_event(name="New name"), **later())
     existing = stored(newer)
     p = plan(existing, booking(), DECISION)  # the older delivery carries the old name
     assert p.op is Op.NOOP
     # ...but an older no-show mark is still recorded, on the newer details
-    mark = booking(Kind.NO_SHOW_CREATED, no_show=True)
-    p = plan(existing, mark, DECISION)
+    mark_it = booking(Kind.NO_SHOW_CREATED, no_show=True)
+    p = plan(existing, mark_it, DECISION)
     assert p.op is Op.PATCH
     assert p.body["summary"] == "[No-show] New name"
-    assert p.body["extendedProperties"]["private"]["cg_at"] == LATER
+    props = p.body["extendedProperties"]["private"]
+    assert props["cg_at"] == LATER
+    assert props["cg_ns0"] == f"{invitee_key(INVITEE)}:1:{compact(AT)}"
+
+
+def test_plan_older_delivery_on_a_private_team_writes_nothing():
+    """The team's visibility is not the meeting's detail: an older delivery does not differ."""
+    existing = stored(booking(**later()), decision=PRIVATE)
+    assert existing["visibility"] == "private"
+    p = plan(existing, booking(), PRIVATE)
+    assert (p.op, p.reason) == (Op.NOOP, "an older delivery; the calendar holds newer data")
+    # the team switched back to the default: applied, even by an older delivery
+    back = plan(existing, booking(), DECISION)
+    assert (back.op, back.body["visibility"]) == (Op.PATCH, "default")
 
 
 def test_plan_no_show_prefix_and_rescheduled_line():
@@ -378,29 +420,18 @@ def test_plan_no_show_prefix_and_rescheduled_line():
     assert p.body["description"].startswith("Rescheduled from: https://a/scheduled_events/OLD\n")
     p = plan(stored(), booking(Kind.NO_SHOW_CREATED, no_show=True), DECISION)
     assert p.body["summary"] == "[No-show] Global Support Call"
-    undo = booking(Kind.NO_SHOW_DELETED, created_at=T0 + timedelta(minutes=1))
+    undo = booking(Kind.NO_SHOW_DELETED, **later())
     p2 = plan({**p.body, "status": "confirmed"}, undo, DECISION)
     assert p2.body["summary"] == "Global Support Call"
+    assert plan({**p2.body, "status": "confirmed"}, undo, DECISION).op is Op.NOOP
 
 
 def test_plan_group_flag_comes_from_the_record_without_details():
     group_event = stored(booking(event=scheduled_event(**GROUP)))
-    leave = booking(Kind.CANCELED, scheduled_event=None, created_at=T0 + timedelta(minutes=1))
+    leave = booking(Kind.CANCELED, scheduled_event=None, **later())
     p = plan(group_event, leave, DECISION)
     assert p.op is Op.NOOP  # one invitee's cancel does not end a group meeting
-    one = stored()
-    assert plan(one, leave, DECISION).op is Op.DELETE
-
-
-@pytest.mark.parametrize("verified", [False, True])
-def test_plan_deleted_event_without_state(verified):
-    existing = {"id": "x", "status": "cancelled"}
-    p = plan(existing, booking(), DECISION, verified=verified)
-    if verified:
-        assert (p.op, p.action) == (Op.PATCH, "created")
-    else:
-        assert (p.op, p.action) == (Op.NOOP, "unchanged")
-        assert "set CALENDLY_TOKEN" in p.reason
+    assert plan(stored(), leave, DECISION).op is Op.DELETE
 
 
 def test_plan_takes_over_a_live_event_without_state():
@@ -408,6 +439,15 @@ def test_plan_takes_over_a_live_event_without_state():
     p = plan(existing, booking(), DECISION)
     assert (p.op, p.action) == (Op.PATCH, "updated")
     assert p.body["summary"] == "Global Support Call"
+    assert p.body["extendedProperties"]["private"]["cg_at"] == AT
+
+
+def test_plan_ignores_legacy_no_show_keys():
+    """Old `ns.<invitee>` marks on a live event neither count nor get rewritten."""
+    existing = stored(**{"ns.INV00000000001": f"1@{AT}"})
+    p = plan(existing, booking(), DECISION)
+    assert p.op is Op.NOOP
+    assert existing["summary"] == "Global Support Call"
 
 
 # -- _same ------------------------------------------------------------------------------------
@@ -427,8 +467,10 @@ def test_same():
     assert not _same({**body, "end": other_time}, body, props)
     same_instant = {"dateTime": "2026-12-04T10:00:00-05:00", "timeZone": "America/New_York"}
     assert _same({**body, "start": same_instant}, body, props)
-    gone = {**body, "status": "cancelled", "summary": "whatever"}
-    assert _same(gone, body, props)  # a deleted event's other fields no longer matter
+    # visibility: missing means the default
+    assert _same({**body, "visibility": None}, {**body, "visibility": "default"}, props)
+    assert not _same({**body, "visibility": "private"}, body, props)
+    assert not _same(body, {**body, "visibility": "private"}, props)
 
 
 @pytest.mark.parametrize(

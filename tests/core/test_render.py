@@ -9,7 +9,9 @@ import pytest
 from builders import API, EVENT_URI, SENTINEL_ANSWER, SENTINEL_NAME, booking, scheduled_event
 from calsync.core.booking import Host, Location
 from calsync.core.render import (
+    ANSWER_LIMIT,
     MANAGED_NOTE,
+    TRUNCATED,
     base_summary,
     clean,
     description,
@@ -141,13 +143,12 @@ def test_description_default_has_no_personal_data():
         ({}, {"event_type": ""}, PRIVATE, None, "Calendly event type:"),
         ({"answers": ()}, {}, SHOW_ALL, None, "What would"),
         ({"answers": (("Q\nX", "<b>a</b>"),)}, {}, SHOW_ALL, "Q X: &lt;b&gt;a&lt;/b&gt;", "<b>"),
-        ({"answers": (("Q", "a" * 1200),)}, {}, SHOW_ALL, "Q: " + "a" * 1200, "truncated"),
         (
-            {"answers": (("Q", "a" * 2500),)},
+            {"answers": (("Q", "a" * (ANSWER_LIMIT + 200)),)},
             {},
             SHOW_ALL,
-            "Q: " + "a" * (2000 - len(" … (truncated)")) + " … (truncated)",
-            "a" * 2000,
+            "Q: " + "a" * (ANSWER_LIMIT - len(TRUNCATED)) + TRUNCATED,
+            "a" * (ANSWER_LIMIT - len(TRUNCATED) + 1),
         ),
         ({"answers": (("q" * 300, "a"),)}, {}, SHOW_ALL, "q" * 200 + ": a", "q" * 201),
     ],
@@ -228,3 +229,5 @@ def test_event_fields():
         "end": {"dateTime": "2026-12-04T15:30:00Z", "timeZone": "UTC"},
         "visibility": "default",
     }
+    hidden = event_fields(booking(event=meeting), meeting, Display(visibility="private"))
+    assert hidden["visibility"] == "private"

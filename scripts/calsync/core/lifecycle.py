@@ -174,6 +174,9 @@ def _body(
     if fields is None:
         if existing is not None:
             fields = {k: existing.get(k, "") for k in _FIELDS}
+            # the team's setting, not the meeting's: an older delivery applies it too (without
+            # it, _same sees "private" differ from the default and patches on every such delivery)
+            fields["visibility"] = decision.display.visibility
         elif event is not None:
             fields = event_fields(booking, event, decision.display)
         else:
