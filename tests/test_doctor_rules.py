@@ -59,8 +59,11 @@ def test_is_trigger_url(url, expected):
     [
         (URL, True),
         (URL.replace("t0k3n-abcdef", "other-token"), False),
-        (URL.split("?")[0], True),  # no token in CALSYNC_TRIGGER_URL: host and path only
-        (URL.split("?")[0].replace("/42/", "/43/"), False),
+        (
+            URL.split("?", maxsplit=1)[0],
+            True,
+        ),  # no token in CALSYNC_TRIGGER_URL: host and path only
+        (URL.split("?", maxsplit=1)[0].replace("/42/", "/43/"), False),
     ],
 )
 def test_same_trigger(expected, match):
@@ -91,7 +94,7 @@ def sub(**fields):
         ([sub(state="disabled")], False, "is disabled (Calendly disables"),
         ([sub(state="disabled"), sub(uri="x/SUB2")], True, "1 other trigger subscription"),
         ([sub(), sub(uri="x/SUB2")], True, "2 active subscriptions deliver every booking"),
-        ([sub(callback_url=URL.split("?")[0])], False, "carries no trigger token"),
+        ([sub(callback_url=URL.split("?", maxsplit=1)[0])], False, "carries no trigger token"),
         ([sub(retry_started_at="2026-11-30T10:00:00Z")], False, "retrying failed deliveries"),
         ([sub(events=["invitee.created"])], False, "does not deliver invitee.canceled"),
         ([sub(callback_url="https://hooks.example.com/x")], False, "(1 deliver elsewhere)"),
