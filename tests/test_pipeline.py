@@ -38,7 +38,7 @@ from typing import Any
 import pytest
 
 from builders import SENTINEL_ANSWER, SENTINEL_EMAIL, SENTINEL_NAME, sample, trigger_wrap, webhook
-from conftest import SECRET_TOKEN
+from conftest import SECRET_TOKEN, run_cli
 from fakes.calendly_server import FakeCalendly
 from fakes.google_server import FakeGoogle
 
@@ -49,7 +49,7 @@ GCL = ROOT / ".cache" / "gitlab-ci-local" / "node_modules" / ".bin" / "gitlab-ci
 VENV_BIN = Path(sys.executable).parent  # the venv running these tests has the requirements
 USGOV = "c_usgov@group.calendar.google.com"
 GLOBAL = "c_global@group.calendar.google.com"
-JOBS = ("validate", "calendar-sync", "reconcile")
+JOBS = ("validate", "calendar-sync", "reconcile", "doctor")
 RUN_TIMEOUT = 120  # seconds; a run takes about 2 s
 # What the jobs need from the checkout (no tests/, no .venv/, no .cache/).
 COPY = (
@@ -262,10 +262,10 @@ class Pipeline:
             time.monotonic() - started,
         )
 
-    def jobs(self, source: str) -> set[str]:
+    def jobs(self, source: str, variables: Mapping[str, str] | None = None) -> set[str]:
         """The jobs a pipeline of `source` would get (`--list-json`: when != never)."""
         done = subprocess.run(
-            [*self._argv(source, {}), "--list-json"],
+            [*self._argv(source, variables or {}), "--list-json"],
             cwd=self.repo,
             env=self.env({}),
             capture_output=True,
@@ -541,6 +541,45 @@ def test_web_without_payload_fails_with_exit_2(pipeline, fake_google, google_env
 )
 def test_jobs_per_source_without_changes(pipeline, source, expected):
     assert pipeline.jobs(source) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "choice", "expected"),
+    [
+        ("web", "doctor", {"doctor"}),
+        ("web", "sync", {"calendar-sync"}),
+        # a trigger caller setting variables[CALSYNC_JOB] changes nothing
+        ("trigger", "doctor", {"calendar-sync"}),
+    ],
+)
+def test_calsync_job_picks_the_manual_job(pipeline, source, choice, expected):
+    assert pipeline.jobs(source, {"CALSYNC_JOB": choice}) == expected
+
+
+def test_web_doctor_checks_the_deployment_and_writes_nothing(
+    pipeline, fake_google, calendly, trigger_env
+):
+    """The doctor job runs with the job's credentials; every check passes against the fakes
+    (the shipped team map's calendars, an active subscription), and nothing is written."""
+    hook = "https://gitlab.example.com/api/v4/projects/42/ref/main/trigger/pipeline?token=glptt-x1y2z3w4"
+    done = run_cli(["webhooks", "create", "--url", hook], trigger_env)
+    assert done.code == 0, done.err
+    before = len(calendly.request_log)
+
+    run = pipeline.run("web", {"CALSYNC_JOB": "doctor"}, env=trigger_env)
+
+    assert run.code == 0, run.describe()
+    assert run.job_code("doctor") == 0
+    assert run.status("calendar-sync") is None
+    log = run.log("doctor")
+    assert "ok   calendar global: c_global@group.calendar.google.com" in log, log
+    assert "ok   webhook subscription: organization subscription" in log, log
+    assert "glptt-x1y2z3w4" not in run.text + log
+    report = run.report()
+    assert (report["command"], report["exit_code"]) == ("doctor", 0)
+    assert run.artifact("doctor") == report
+    assert calendar_writes(fake_google) == []
+    assert [r for r in calendly.request_log[before:] if r.method != "GET"] == []
 
 
 # ---- merge requests: validate, and only validate --------------------------------------
