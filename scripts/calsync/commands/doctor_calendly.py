@@ -55,7 +55,14 @@ def calendly_checks(settings: Settings, team_map: TeamMap | None, clock: Clock) 
             "scheduled_events:read",
             lambda: _first_page_of_events(api, organization),
         )
-        checks.append(events or passed("calendly scheduled events", "readable"))
+        checks.append(
+            events
+            or passed(
+                "calendly scheduled events",
+                "readable (scheduled_events:read: sync verifies each delivery, reconcile "
+                "lists meetings)",
+            )
+        )
         subs: list[JSON] = []
         listing = _probe(
             "calendly webhook subscriptions",
@@ -65,7 +72,7 @@ def calendly_checks(settings: Settings, team_map: TeamMap | None, clock: Clock) 
         if listing is not None:
             return [*checks, listing]
     count = f"{len(subs)} subscription(s) of the organization and its groups"
-    checks.append(passed("calendly webhook subscriptions", f"readable: {count}"))
+    checks.append(passed("calendly webhook subscriptions", f"readable (webhooks:read): {count}"))
     for sub in subs:
         redact.protect(tokens(str(sub.get("callback_url", ""))))
     teams = len(team_map.teams) if team_map is not None else 1
