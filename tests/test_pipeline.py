@@ -616,3 +616,29 @@ def test_merge_request_validates_and_broken_team_map_fails(
     assert "$ make" not in log  # the test suite never started
     assert not (mr.repo / "report.json").exists()
     assert fake_google.requests == []  # validate never talks to Google
+
+
+# ---- make pipeline: the operator's end-to-end run -------------------------------------
+
+
+def test_make_pipeline_runs_doctor_and_a_trigger_delivery(tools):
+    """samples/pipeline.sh (make pipeline): the fakes as processes, doctor green, the sample
+    delivery created once, its replay unchanged, and nothing left behind."""
+    done = subprocess.run(
+        ["bash", str(ROOT / "samples" / "pipeline.sh")],
+        cwd=ROOT,
+        env={**os.environ, "PY": sys.executable, "GCL": str(GCL), "NO_COLOR": "1"},
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = _ANSI.sub("", done.stdout)
+    assert "report.json: action=checked exit_code=0\n  all 8 checks passed" in out
+    assert "report.json: action=created exit_code=0 calendar=c_pipeline_global@" in out
+    assert "report.json: action=unchanged exit_code=0" in out
+    assert "confirmed  2026-11-26T16:00:00Z  Global Support Call" in out
+    assert "pipeline-demo-trigger" not in out + done.stderr  # the trigger token stays masked
+    assert "pat.customer@example.org" not in out  # the sample invitee is never shown
