@@ -78,18 +78,14 @@ def google_checks(settings: Settings, team_map: TeamMap | None) -> list[Check]:
         return [from_error(name, err)]
     redact.allow([subject] if subject else [])
     # imported here, as in sync: the Google client loads only when it is used
-    from calsync.adapters.google import build_calendar
+    from calsync.adapters.google import GoogleCalendar
+    from calsync.commands.sync import open_calendar
 
     try:
-        cal = build_calendar(
-            credentials=settings.google_credentials,
-            delegated_user=subject,
-            endpoint=settings.google_api_endpoint,
-            timeout=settings.timeout,
-            num_retries=settings.retries,
-        )
+        cal = open_calendar(replace(settings, google_delegated_user=subject))
     except CalSyncError as err:
         return [_not_checked(from_error(name, err), team_map)]
+    assert isinstance(cal, GoogleCalendar)  # the google backend (ics returned above)
     try:
         try:
             cal.check_token()
