@@ -19,10 +19,13 @@ GCL_VERSION := 4.73.0
 GCL := .cache/gitlab-ci-local/node_modules/.bin/gitlab-ci-local
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test test-fast test-pipeline lint format bench mutation install install-dev tools clean
+.PHONY: demo test test-fast test-pipeline pipeline lint format bench mutation install install-dev tools clean
 
 demo: $(VENV)/.runtime  ## run the sync on bundled sample payloads, on a local .ics calendar
 	@PY=$(PY) bash samples/demo.sh
+
+pipeline: $(VENV)/.dev tools  ## run .gitlab-ci.yml locally (gitlab-ci-local) on a sample booking, against fake Google and Calendly
+	@PY=$(PY) GCL=$(CURDIR)/$(GCL) bash samples/pipeline.sh
 
 test: lint $(VENV)/.dev tools  ## lint, type-check and run every test (pipeline tests too)
 	$(PY) -m pytest

@@ -119,7 +119,7 @@ def test_job_command_lines_parse(ci):
     from calsync.cli.parser import build_parser
 
     commands = _cli_commands(ci)
-    assert {name for name, _ in commands} == {"validate", "calendar-sync", "reconcile"}
+    assert {name for name, _ in commands} == {"validate", "calendar-sync", "reconcile", "doctor"}
     for name, argv in commands:
         try:
             build_parser().parse_args(argv)
@@ -167,7 +167,31 @@ def test_sync_jobs_read_the_venv_cache_and_setup_comes_first(ci):
     assert "cache" not in ci["calendar-sync"]  # the default: pull only
     assert ci["default"]["cache"]["policy"] == "pull"
     assert ".cache/venv" in ci["default"]["cache"]["paths"]
-    for name in ("validate", "calendar-sync", "reconcile"):
+    for name in ("validate", "calendar-sync", "reconcile", "doctor"):
         first = ci[name]["before_script"][0]
         assert first == ". .ci/venv.sh && calsync_venv .cache/venv requirements.txt", name
         assert "pip install" not in "\n".join(ci[name]["before_script"]), name
+
+
+def test_manual_runs_choose_sync_or_doctor(ci):
+    """A web pipeline runs calendar-sync or doctor, as CALSYNC_JOB says, never both; a
+    trigger pipeline always gets calendar-sync and never doctor, whatever CALSYNC_JOB is."""
+    choice = ci["variables"]["CALSYNC_JOB"]
+    assert (choice["value"], choice["options"]) == ("sync", ["sync", "doctor"])
+    assert "doctor" in choice["description"]
+    sync_rules = [rule["if"] for rule in ci["calendar-sync"]["rules"]]
+    assert sync_rules == [
+        '$CI_PIPELINE_SOURCE == "trigger"',
+        '$CI_PIPELINE_SOURCE == "web" && $CALSYNC_JOB == "sync"',
+    ]
+    assert ci["doctor"]["rules"] == [
+        {"if": '$CI_PIPELINE_SOURCE == "web" && $CALSYNC_JOB == "doctor"'}
+    ]
+    # same credentials setup as the sync jobs, and the report kept for the operator
+    assert ci["doctor"]["before_script"] == ci["calendar-sync"]["before_script"]
+    assert ci["doctor"]["id_tokens"] == ci["calendar-sync"]["id_tokens"]
+    assert ci["doctor"]["artifacts"]["when"] == "always"
+    assert "retry" not in ci["doctor"]
+    assert ci["doctor"]["script"] == [
+        "python scripts/calendly_gcal.py doctor --report-file report.json"
+    ]

@@ -38,7 +38,7 @@ from typing import Any
 import pytest
 
 from builders import SENTINEL_ANSWER, SENTINEL_EMAIL, SENTINEL_NAME, sample, trigger_wrap, webhook
-from conftest import GLOBAL, SECRET_TOKEN, TEAM_MAP, USGOV
+from conftest import GLOBAL, SECRET_TOKEN, TEAM_MAP, USGOV, run_cli
 from fakes.calendly_server import FakeCalendly
 from fakes.google_server import FakeGoogle
 
@@ -47,7 +47,7 @@ pytestmark = pytest.mark.pipeline
 ROOT = Path(__file__).resolve().parents[1]
 GCL = ROOT / ".cache" / "gitlab-ci-local" / "node_modules" / ".bin" / "gitlab-ci-local"
 VENV_BIN = Path(sys.executable).parent  # the venv running these tests has the requirements
-JOBS = ("validate", "calendar-sync", "reconcile")
+JOBS = ("validate", "calendar-sync", "reconcile", "doctor")
 RUN_TIMEOUT = 120  # seconds; a run takes about 2 s
 # What the jobs need from the checkout (no tests/, no .venv/, no .cache/).
 COPY = (
@@ -262,10 +262,10 @@ class Pipeline:
             time.monotonic() - started,
         )
 
-    def jobs(self, source: str) -> set[str]:
+    def jobs(self, source: str, variables: Mapping[str, str] | None = None) -> set[str]:
         """The jobs a pipeline of `source` would get (`--list-json`: when != never)."""
         done = subprocess.run(
-            [*self._argv(source, {}), "--list-json"],
+            [*self._argv(source, variables or {}), "--list-json"],
             cwd=self.repo,
             env=self.env({}),
             capture_output=True,
@@ -545,6 +545,45 @@ def test_jobs_per_source_without_changes(pipeline, source, expected):
     assert pipeline.jobs(source) == expected
 
 
+@pytest.mark.parametrize(
+    ("source", "choice", "expected"),
+    [
+        ("web", "doctor", {"doctor"}),
+        ("web", "sync", {"calendar-sync"}),
+        # a trigger caller setting variables[CALSYNC_JOB] changes nothing
+        ("trigger", "doctor", {"calendar-sync"}),
+    ],
+)
+def test_calsync_job_picks_the_manual_job(pipeline, source, choice, expected):
+    assert pipeline.jobs(source, {"CALSYNC_JOB": choice}) == expected
+
+
+def test_web_doctor_checks_the_deployment_and_writes_nothing(
+    pipeline, fake_google, calendly, trigger_env
+):
+    """The doctor job runs with the job's credentials; every check passes against the fakes
+    (the shipped team map's calendars, an active subscription), and nothing is written."""
+    hook = "https://gitlab.example.com/api/v4/projects/42/ref/main/trigger/pipeline?token=glptt-x1y2z3w4"
+    done = run_cli(["webhooks", "create", "--url", hook], trigger_env)
+    assert done.code == 0, done.err
+    before = len(calendly.request_log)
+
+    run = pipeline.run("web", {"CALSYNC_JOB": "doctor"}, env=trigger_env)
+
+    assert run.code == 0, run.describe()
+    assert run.job_code("doctor") == 0
+    assert run.status("calendar-sync") is None
+    log = run.log("doctor")
+    assert "ok   calendar global: c_global@group.calendar.google.com" in log, log
+    assert "ok   webhook subscription: organization subscription" in log, log
+    assert "glptt-x1y2z3w4" not in run.text + log
+    report = run.report()
+    assert (report["command"], report["exit_code"]) == ("doctor", 0)
+    assert run.artifact("doctor") == report
+    assert calendar_writes(fake_google) == []
+    assert [r for r in calendly.request_log[before:] if r.method != "GET"] == []
+
+
 # ---- merge requests: validate, and only validate --------------------------------------
 
 
@@ -579,3 +618,29 @@ def test_merge_request_validates_and_broken_team_map_fails(
     assert "$ make" not in log  # the test suite never started
     assert not (mr.repo / "report.json").exists()
     assert fake_google.requests == []  # validate never talks to Google
+
+
+# ---- make pipeline: the operator's end-to-end run -------------------------------------
+
+
+def test_make_pipeline_runs_doctor_and_a_trigger_delivery(tools):
+    """samples/pipeline.sh (make pipeline): the fakes as processes, doctor green, the sample
+    delivery created once, its replay unchanged, and nothing left behind."""
+    done = subprocess.run(
+        ["bash", str(ROOT / "samples" / "pipeline.sh")],
+        cwd=ROOT,
+        env={**os.environ, "PY": sys.executable, "GCL": str(GCL), "NO_COLOR": "1"},
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = _ANSI.sub("", done.stdout)
+    assert "report.json: action=checked exit_code=0\n  all 8 checks passed" in out
+    assert "report.json: action=created exit_code=0 calendar=c_pipeline_global@" in out
+    assert "report.json: action=unchanged exit_code=0" in out
+    assert "confirmed  2026-11-26T16:00:00Z  Global Support Call" in out
+    assert "pipeline-demo-trigger" not in out + done.stderr  # the trigger token stays masked
+    assert "pat.customer@example.org" not in out  # the sample invitee is never shown

@@ -17,7 +17,7 @@ from fakes.calendly_server import FakeCalendly
 from fakes.google_server import FakeGoogle, write_service_account_file
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-AGENT = "agent.one@example.com"  # a US Government team member in config/team_map.yaml
+AGENT = "agent.one@example.com"  # a US Government team member in tests/data/team_map.yaml
 WRITES = ("POST", "PATCH", "PUT", "DELETE")
 
 

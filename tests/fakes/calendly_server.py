@@ -10,21 +10,20 @@ subscriptions (calendly_webhooks), organization administration (calendly_admin) 
 
 Run it alone with ``python tests/fakes/calendly_server.py --port 0 --ready-file F``: once it
 listens it prints its base URL and writes ``{"base_url", "organization", "user"}`` as JSON to F
-(atomically), then serves until SIGINT/SIGTERM.
+(atomically), then serves until SIGINT/SIGTERM. Options (``--booking``, ``--subscription``):
+tests/fakes/calendly_cli.py.
 """
 
 from __future__ import annotations
 
-import argparse
 import copy
 import json
-import signal
 import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import FrameType, TracebackType
+from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qs
 
@@ -252,39 +251,7 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = _serve  # noqa: N815 - http.server's names
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--token", default="test-token")
-    parser.add_argument("--page-size", type=int, default=20)
-    parser.add_argument("--ready-file", type=Path, help="write the base URL here once listening")
-    args = parser.parse_args(argv)
-    fake = FakeCalendly(token=args.token, page_size=args.page_size, port=args.port)
-    stop = threading.Event()
+if __name__ == "__main__":  # the command line lives in calendly_cli.py
+    from fakes.calendly_cli import main
 
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    with fake:
-        print(fake.base_url, flush=True)
-        if args.ready_file is not None:
-            tmp = args.ready_file.with_name(args.ready_file.name + ".tmp")
-            tmp.write_text(
-                json.dumps(
-                    {
-                        "base_url": fake.base_url,
-                        "organization": fake.organization_uri,
-                        "user": fake.user["uri"],
-                    }
-                )
-                + "\n"
-            )
-            tmp.replace(args.ready_file)
-        while not stop.wait(0.2):
-            pass
-
-
-if __name__ == "__main__":
     main()

@@ -28,6 +28,7 @@ from calsync.core.errors import CalSyncError, ConfigError, PermissionDenied, Tra
 
 log = logging.getLogger(__name__)
 MAX_RETRY_AFTER = 60.0  # seconds; a longer wait is better spent failing and being rerun
+WRITE_ROLES = ("owner", "writer")  # accessRoles that may change events
 _RATE = {"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded", "dailyLimitExceeded"}
 _DENIED = {
     "forbidden",
@@ -49,12 +50,21 @@ class GoogleCalendar:
         num_retries: int = 5,
         who: str = "the service account",
         sleep: Callable[[float], None] = time.sleep,
+        credentials: Any = None,
+        timeout: float = 30.0,
     ) -> None:
         self._service = service
         self._events = service.events()
         self._retries = num_retries
         self._who = who  # the account to share calendars with, named in permission errors
         self.sleep = sleep  # every backoff wait goes through it (tests pass a fake clock's)
+        self._credentials = credentials  # for check_token(); None when built from a service
+        self._timeout = timeout
+
+    @property
+    def who(self) -> str:
+        """The account the calendars must be shared with (a service account's e-mail)."""
+        return self._who
 
     @property
     def service(self) -> Any:
@@ -98,10 +108,31 @@ class GoogleCalendar:
         A missing or unshared calendar answers 404 (the same ConfigError as an insert); the
         answer's `accessRole` says whether we may write (the same PermissionDenied as a 403).
         """
-        req = self._events.list(calendarId=calendar_id, maxResults=1)
-        role = self.run(req, calendar_id, "list").get("accessRole", "")
-        if role not in ("owner", "writer"):
+        if self.access_role(calendar_id) not in WRITE_ROLES:
             raise self.denied("requiredAccessLevel", calendar_id)
+
+    def access_role(self, calendar_id: str) -> str:
+        """Our accessRole on the calendar (owner, writer, reader, freeBusyReader), read from
+        an events.list answer (maxResults=1): the calendar.events scope is enough, and
+        nothing is written. A missing or unshared calendar: ConfigError (404)."""
+        req = self._events.list(calendarId=calendar_id, maxResults=1)
+        return str(self.run(req, calendar_id, "list").get("accessRole", ""))
+
+    def check_token(self) -> None:
+        """Fetch an access token now (the token endpoint only, no Calendar API call)."""
+        if self._credentials is None:
+            return
+        http = httplib2.Http(timeout=self._timeout)
+        try:
+            self._credentials.refresh(google_auth_httplib2.Request(http))
+        except auth_errors.RefreshError as err:
+            raise _refresh_error(err) from None
+        except (TimeoutError, auth_errors.TransportError, httplib2.HttpLib2Error, OSError) as err:
+            raise TransientError(
+                f"Google token endpoint unreachable ({type(err).__name__}); rerun the job"
+            ) from None
+        finally:
+            http.close()
 
     def list(self, calendar_id: str, **params: Any) -> Iterator[dict[str, Any]]:
         """Every event matching `params` (e.g. privateExtendedProperty), following pages."""
@@ -252,4 +283,6 @@ def build_calendar(
         static_discovery=True,
         client_options=options,
     )
-    return GoogleCalendar(service, num_retries=num_retries, who=who, sleep=sleep)
+    return GoogleCalendar(
+        service, num_retries=num_retries, who=who, sleep=sleep, credentials=creds, timeout=timeout
+    )

@@ -64,7 +64,7 @@ def load_credentials(path: str, delegated_user: str = "") -> tuple[Any, str]:
         except (ValueError, TypeError) as err:
             first = str(err).split(".", 1)[0][:120]
             raise ConfigError(f"GOOGLE_APPLICATION_CREDENTIALS: {first}") from None
-        return _delegate(creds, subject), "the federated identity"
+        return _delegate(creds, subject), _impersonated(info) or "the federated identity"
     if kind == "authorized_user":  # a person's `gcloud auth application-default login`
         _require(info, ("client_id", "client_secret", "refresh_token"))
         if subject is not None:
@@ -80,6 +80,15 @@ def load_credentials(path: str, delegated_user: str = "") -> tuple[Any, str]:
         f"{_GAC}: unsupported credentials type {shown} (expected "
         "service_account, external_account or authorized_user)"
     )
+
+
+def _impersonated(info: dict[str, Any]) -> str:
+    """The service account a federated identity acts as (from its impersonation URL), or ""."""
+    url = info.get("service_account_impersonation_url")
+    if not isinstance(url, str):
+        return ""
+    found = re.search(r"/serviceAccounts/([^/:]+):generateAccessToken$", url)
+    return found[1] if found else ""
 
 
 def _require(info: dict[str, Any], keys: tuple[str, ...]) -> None:

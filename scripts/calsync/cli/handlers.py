@@ -30,6 +30,12 @@ def explain(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     return explain.run(args, ctx)
 
 
+def doctor(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    from calsync.commands import doctor
+
+    return doctor.run(args, ctx)
+
+
 def reconcile(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     from calsync.commands import reconcile
 

@@ -63,6 +63,7 @@ def build_parser(*, only_sync: bool = False) -> argparse.ArgumentParser:
         return parser
     _add_validate(sub, common)
     _add_explain(sub, common)
+    _add_doctor(sub, common)
     _add_calendly(sub, common)
     _add_reconcile(sub, common)
     add_admin(sub, common)
@@ -133,6 +134,24 @@ def _add_explain(sub: Any, common: argparse.ArgumentParser) -> None:
         "--json", action="store_true", help="routes and decision as data in the report line"
     )
     why.set_defaults(func=handlers.explain)
+
+
+def _add_doctor(sub: Any, common: argparse.ArgumentParser) -> None:
+    doc = sub.add_parser(
+        "doctor",
+        parents=[common],
+        help="check the deployment before the first booking (writes nothing)",
+        description="Check the team map, the Google credentials, every team calendar's "
+        "sharing, CALENDLY_TOKEN and the webhook subscription; one line per check, ok or "
+        "FAIL with the fix. Exit 0 all passed, 2 misconfigured, 1 a service unreachable.",
+    )
+    _config_arg(doc)
+    doc.add_argument(
+        "--json", action="store_true", help="the checks as data in the report line, no lines"
+    )
+    _google_args(doc)
+    _report_arg(doc)
+    doc.set_defaults(func=handlers.doctor)
 
 
 def _add_calendly(sub: Any, common: argparse.ArgumentParser) -> None:

@@ -42,6 +42,7 @@ def load_settings(args: argparse.Namespace, env: Mapping[str, str] | None = None
         calendly_api_url=(var("CALENDLY_API_URL") or DEFAULT_CALENDLY_API).rstrip("/"),
         calendly_signing_key=str(flag("signing_key") or var("CALENDLY_SIGNING_KEY")),
         calendly_wait_budget=_seconds(var("CALENDLY_WAIT_BUDGET"), 120.0),
+        trigger_url=var("CALSYNC_TRIGGER_URL"),
         google_credentials=var("GOOGLE_APPLICATION_CREDENTIALS"),
         google_delegated_user=var("GOOGLE_DELEGATED_USER"),
         google_api_endpoint=var("GOOGLE_CALENDAR_API_ENDPOINT").rstrip("/"),

@@ -9,6 +9,7 @@ some active event type's name.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from calsync.adapters.files import load_team_map
@@ -21,13 +22,7 @@ from calsync.core.team_map_lint import lint
 
 def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     path = ctx.settings.config_path
-    team_map = load_team_map(path)
-    dead = lint(team_map)
-    if dead:
-        count = len(dead)
-        raise ConfigError(
-            f"{path}: {count} problem{'s' if count != 1 else ''} in the team map", tuple(dead)
-        )
+    team_map = checked_map(path)
     redact.allow(cid for _, cid in team_map.calendars())
     checked = ""
     if getattr(args, "online", False):
@@ -45,6 +40,19 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         "reason": "the team map is valid" + checked,
         "teams": {k: t.calendar_id for k, t in team_map.teams.items()},
     }
+
+
+def checked_map(path: Path) -> TeamMap:
+    """The team map at `path`, loaded (with its lock file) and linted; ConfigError listing
+    every problem otherwise. What validate-config checks offline (doctor checks it too)."""
+    team_map = load_team_map(path)
+    dead = lint(team_map)
+    if dead:
+        count = len(dead)
+        raise ConfigError(
+            f"{path}: {count} problem{'s' if count != 1 else ''} in the team map", tuple(dead)
+        )
+    return team_map
 
 
 def _online(team_map: TeamMap, ctx: Context) -> list[str]:

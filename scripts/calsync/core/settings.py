@@ -28,6 +28,7 @@ class Settings:
     calendly_api_url: str = DEFAULT_CALENDLY_API
     calendly_signing_key: str = ""
     calendly_wait_budget: float = 120.0  # seconds of 429/5xx retry waits per run
+    trigger_url: str = ""  # CALSYNC_TRIGGER_URL: the webhook's expected callback (doctor)
     # Google
     google_credentials: str = ""  # path of a credentials JSON file ("" = application default)
     google_delegated_user: str = ""
