@@ -18,7 +18,7 @@ from calsync.commands.context import Clock
 from fakes.google_server import FakeGoogle, write_service_account_file
 
 ROOT = Path(__file__).resolve().parents[1]
-# The tests' own team map: tests never read config/team_map.yaml (an operator replaces it).
+# The tests' own team map: tests never read the shipped map (an operator replaces it).
 TEAM_MAP = Path(__file__).resolve().parent / "data" / "team_map.yaml"
 SECRET_TOKEN = "calendly-sentinel-token-5b9e1c"
 

@@ -1,4 +1,4 @@
-"""The suite passes with any valid map in config/team_map.yaml: tests own their maps."""
+"""The suite passes with any valid map as the shipped team map: tests own their maps."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def checkout_copy(dest):
 
 @pytest.mark.slow
 def test_suite_passes_with_an_operators_own_map(tmp_path):
-    """Swap config/team_map.yaml for a different valid map: the fast suite stays green."""
+    """Swap the shipped team map for a different valid map: the fast suite stays green."""
     repo = checkout_copy(tmp_path / "repo")
     (repo / "config" / "team_map.yaml").write_text(OPERATOR_MAP)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CALSYNC_", "PYTEST_"))}

@@ -50,7 +50,7 @@ def check(path: Path) -> subprocess.CompletedProcess[str]:
 @needs_checker
 def test_schema_accepts_a_valid_map(tmp_path: Path):
     """A map validate-config accepts is valid against the schema too. (The operator's own
-    config/team_map.yaml is checked by `make lint`, never by the tests.)"""
+    shipped map is checked by `make lint`, never by the tests.)"""
     good = tmp_path / "good.yaml"
     good.write_text(GOOD)
     assert run_cli(["validate-config", "--config", str(good)], {}).code == 0
@@ -83,3 +83,12 @@ def test_schema_keys_agree_with_the_validator():
     for where in (schema, defs["team"], defs["route"]):
         assert where["additionalProperties"] is False
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_schema_event_type_pattern_is_the_validators():
+    """One Calendly URI pattern: the schema's event_type items use the validator's own."""
+    from calsync.core.fields import CALENDLY_URI
+
+    schema = json.loads(SCHEMA.read_text())
+    route = schema["$defs"]["route"]["properties"]["event_type"]
+    assert route["items"]["pattern"] == f"^{CALENDLY_URI.pattern}$"

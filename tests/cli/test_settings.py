@@ -1,7 +1,7 @@
 """Where the team map comes from: --config, then CALSYNC_CONFIG, then the checkout's default.
 
 The one test of the default path points it at a temporary file: no test reads the shipped
-config/team_map.yaml (an operator replaces it with their own).
+the shipped team map (an operator replaces it with their own).
 """
 
 from __future__ import annotations

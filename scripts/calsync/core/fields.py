@@ -11,7 +11,7 @@ from calsync.core.errors import InputError
 
 # Calendly API URIs exactly as Calendly writes them (the event id is a hash of the string, so
 # no other spelling is accepted): api.calendly.com, or loopback for local test servers.
-_URI = re.compile(
+CALENDLY_URI = re.compile(
     r"(https://api\.calendly\.com|https?://(127\.0\.0\.1|localhost)(:\d{1,5})?)(/[A-Za-z0-9_-]{1,100})+"
 )
 # A meeting link (Zoom, Meet, Teams...): any https host; no spaces, quotes, markup or `$`.
@@ -73,7 +73,7 @@ def opt_int(obj: dict[str, Any], key: str, path: str) -> int | None:
 
 def opt_uri(obj: dict[str, Any], key: str, path: str) -> str:
     value = opt_str(obj, key, path)
-    if value and not _URI.fullmatch(value):
+    if value and not CALENDLY_URI.fullmatch(value):
         raise InputError(f"{path}: not an https URI of the Calendly API")
     return value
 

@@ -15,11 +15,11 @@ from typing import Any
 import yaml
 
 from calsync.core.errors import ConfigError
+from calsync.core.fields import CALENDLY_URI
 from calsync.core.team_map import TeamMap
 
 RESOLVE = "python scripts/calendly_gcal.py team-map resolve"
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9.-]{1,200}\.[A-Za-z]{2,}$")
-_URI = re.compile(r"^https?://[A-Za-z0-9.:-]+/groups/[A-Za-z0-9_-]{1,100}$")
 _STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 _ENTRY_KEYS = ("group", "group_uri", "taken_at", "members")
 HEADER = (
@@ -92,7 +92,7 @@ def _entry(raw: Any, p: str, problems: list[str]) -> LockEntry | None:
     group, uri, taken, members = (raw.get(k) for k in _ENTRY_KEYS)
     if not isinstance(group, str) or not group.strip():
         problems.append(f"{p}.group: expected the group's name")
-    if not isinstance(uri, str) or not _URI.match(uri):
+    if not isinstance(uri, str) or not (CALENDLY_URI.fullmatch(uri) and "/groups/" in uri):
         problems.append(f"{p}.group_uri: expected a Calendly group URI")
     if not isinstance(taken, str) or not _STAMP.match(taken):
         problems.append(f"{p}.taken_at: expected a UTC time like 2025-01-31T12:00:00Z")

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from calsync.core.errors import ConfigError
+from calsync.core.fields import CALENDLY_URI
 from calsync.core.team_map_yaml import StrictLoader, key_lines, locate, seg, structure
 from calsync.core.trust import UNSAFE_KEY, Committed, committed_options
 
@@ -23,7 +24,6 @@ MAX_CONFIG_BYTES = 512 * 1024
 _TEAM_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _CALENDAR_ID = re.compile(r"^(primary|[A-Za-z0-9._%+-]{1,200}@[A-Za-z0-9.-]{1,200}\.[A-Za-z]{2,})$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9.-]{1,200}\.[A-Za-z]{2,}$")
-_URI = re.compile(r"^https://[A-Za-z0-9.-]+/[A-Za-z0-9._~/-]+$")
 _DISPLAY = {"show_invitee_name", "show_answers", "show_hosts"}
 _VISIBILITY = ("default", "private")
 # The keys the validator accepts (the JSON Schema, config/team_map.schema.json, must agree).
@@ -218,7 +218,12 @@ def _routes(
             problems.append(f"{p}: needs at least one of {', '.join(sorted(CONDITIONS))}")
         names = _strings(spec, "event_name_contains", p, problems, check=str.strip, what="text")
         types = _strings(
-            spec, "event_type", p, problems, check=_URI.match, what="an event type URI"
+            spec,
+            "event_type",
+            p,
+            problems,
+            check=CALENDLY_URI.fullmatch,
+            what="a Calendly event type URI",
         )
         hosts = _strings(spec, "hosts", p, problems, check=_EMAIL.match, what="an email")
         member = _bool(spec, "host_is_member", p, problems, False)
