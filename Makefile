@@ -79,7 +79,7 @@ $(VENV)/.runtime: requirements.txt | $(filter $(UV_BOOT),$(UV))
 	touch $@
 
 $(VENV)/.mutation: requirements-mutation.txt $(VENV)/.dev
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-mutation.txt
+	$(UV_INSTALL) -r requirements-mutation.txt
 	touch $@
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
