@@ -132,6 +132,9 @@ def apply(
             except _RACES as race:
                 if isinstance(race, Conflict):
                     taken.add(eid)
+                if first and isinstance(race, Conflict):  # the insert was the existence check
+                    raced = _EXISTED
+                    continue
                 raced = _RACED[type(race)]
                 log.info("calendar changed under us (%s); reading again", type(race).__name__)
                 continue
@@ -150,6 +153,10 @@ def is_new(booking: Booking) -> bool:
     return joined is None or joined <= 1  # a group meeting's later invitees join an event
 
 
+_EXISTED = (
+    "; the event already existed (an earlier delivery, or this run's own insert whose answer "
+    "was lost)"
+)
 _RACED: dict[type[Exception], str] = {
     Conflict: "; the event id was already taken (an earlier delivery, or this run's own insert "
     "whose answer was lost)",
