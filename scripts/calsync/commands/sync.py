@@ -1,9 +1,8 @@
 """`sync`: one webhook delivery in, its team calendar made to match, one Report out.
 
 The calendar is passed in as a factory so a skipped booking never builds (or imports) the
-Google client. Every write is planned by lifecycle.plan() from a fresh read; an id taken by a
-concurrent or earlier write (409) or an event that vanished (404/410) means: read again and
-plan again.
+Google client or the planner. The writing itself is commands/executor.py's: conditional writes,
+re-planned after a race.
 """
 
 from __future__ import annotations
@@ -25,10 +24,10 @@ from calsync.core.decide import Action, Decision, decide
 from calsync.core.parse import parse_booking
 from calsync.core.settings import Settings
 from calsync.core.team_map import TeamMap
+from calsync.core.trust import check_not_future, delegated_user, require_verification
 
 if TYPE_CHECKING:
     from calsync.core.lifecycle import Plan
-from calsync.core.trust import check_not_future, delegated_user, require_verification
 
 log = logging.getLogger(__name__)
 
