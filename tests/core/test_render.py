@@ -14,6 +14,7 @@ from calsync.core.render import (
     TRUNCATED,
     base_summary,
     clean,
+    cut,
     description,
     event_fields,
     location,
@@ -71,6 +72,42 @@ def test_clean(text, kwargs, expect):
 def test_base_summary(changes, event, display, expect):
     meeting = scheduled_event(**event)
     assert base_summary(booking(event=meeting, **changes), meeting, display) == expect
+
+
+LT = "&lt;"
+
+
+@pytest.mark.parametrize(
+    ("invitee", "expect"),
+    [
+        # 1,000 characters after escaping (the summary limit less the longest no-show prefix)
+        ("<" * 49 + "&", LT * 200 + " — " + LT * 49 + "&"),
+        # longer: cut at 1,000, never leaving half an entity behind
+        ("<" * 50, LT * 200 + " — " + LT * 49),
+        ("xx" + "<" * 50, LT * 200 + " — xx" + LT * 48),
+        ("x" * 100, LT * 200 + " — " + "x" * 100),  # 903: not cut
+    ],
+)
+def test_base_summary_is_cut_to_1000_characters(invitee, expect):
+    meeting = scheduled_event(name="<" * 200)
+    summary = base_summary(booking(event=meeting, invitee_name=invitee), meeting, SHOW_ALL)
+    assert summary == expect
+    assert len(summary) <= 1000
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expect"),
+    [
+        ("abc", 3, "abc"),
+        ("abc", 2, TRUNCATED),
+        ("abcdef", 5, TRUNCATED),
+        (" abcdefghijklmnopqrstuvwxyz", 16, " a" + TRUNCATED),
+        ("ab  " + "c" * 30, 18, "ab" + TRUNCATED),
+        ("x" * 30, 20, "x" * 6 + TRUNCATED),
+    ],
+)
+def test_cut(text, limit, expect):
+    assert cut(text, limit) == expect
 
 
 @pytest.mark.parametrize(
