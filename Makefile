@@ -52,7 +52,7 @@ format: $(VENV)/.dev
 # as src/ ([tool.mutmut] in pyproject.toml holds the staged paths).
 MUTATION := .cache/mutation
 MUTATION_MIN := 85
-mutation: $(VENV)/.mutation  ## mutation score of the pure core (mutmut; tests/core + the map/payload table tests); ~7 min
+mutation: $(VENV)/.mutation  ## mutation score of the pure core (mutmut; tests/core + the table tests of the pure modules); ~17 min
 	rm -rf $(MUTATION) && mkdir -p $(MUTATION)
 	cp -r tests samples $(MUTATION)/ && cp -r scripts $(MUTATION)/src
 	find $(MUTATION) -name __pycache__ -prune -exec rm -rf {} +
