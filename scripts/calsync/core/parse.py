@@ -123,12 +123,7 @@ def _invitee_booking(
     if not event_uri:
         raise InputError(f"{p}.scheduled_event: missing; the payload does not say which meeting")
     _check_same_meeting(payload, invitee_uri, event_uri, p)
-    if kind is Kind.NO_SHOW_CREATED:
-        no_show = True
-    elif kind is Kind.NO_SHOW_DELETED:
-        no_show = False
-    else:
-        no_show = isinstance(payload.get("no_show"), dict)
+    no_show = _no_show(kind, payload)
     if created_at is None:
         created_at = _fallback_time(payload, kind, p)
     return Booking(
@@ -260,12 +255,7 @@ def booking_from_api(
     inv, p = invitee or {}, "invitee"
     if created_at is None and inv:
         created_at = _fallback_time(inv, kind, p)
-    if kind is Kind.NO_SHOW_CREATED:
-        no_show = True
-    elif kind is Kind.NO_SHOW_DELETED:
-        no_show = False
-    else:
-        no_show = isinstance(inv.get("no_show"), dict)
+    no_show = _no_show(kind, inv)
     return Booking(
         kind=kind,
         event_name=kind.value,
@@ -276,6 +266,13 @@ def booking_from_api(
         no_show=no_show,
         **_invitee_fields(inv, p),
     )
+
+
+def _no_show(kind: Kind, invitee: dict[str, Any]) -> bool:
+    """Whether the invitee is marked a no-show after this delivery (or per the API)."""
+    if kind in (Kind.NO_SHOW_CREATED, Kind.NO_SHOW_DELETED):
+        return kind is Kind.NO_SHOW_CREATED
+    return isinstance(invitee.get("no_show"), dict)
 
 
 def _invitee_fields(inv: dict[str, Any], p: str) -> dict[str, Any]:
