@@ -15,6 +15,7 @@ import pytest
 from builders import GLOBAL, USGOV
 from calsync import cli
 from calsync.commands.context import Clock
+from fakes.calendly_server import FakeCalendly
 from fakes.google_server import FakeGoogle, write_service_account_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -156,3 +157,17 @@ def sync(google_env: dict[str, str], tmp_path: Path, sleeps: list[float]):
         return run_cli(argv, {**google_env, **(env or {})})
 
     return run
+
+
+@pytest.fixture
+def calendly() -> Iterator[FakeCalendly]:
+    """The fake Calendly API with pages of two, so every listing crosses a page boundary.
+    (Files that need Calendly's default page size define their own.)"""
+    with FakeCalendly(token=SECRET_TOKEN, page_size=2) as fake:
+        yield fake
+
+
+@pytest.fixture
+def env(calendly: FakeCalendly) -> dict[str, str]:
+    """CALENDLY_TOKEN and CALENDLY_API_URL of the fake Calendly API."""
+    return {"CALENDLY_TOKEN": SECRET_TOKEN, "CALENDLY_API_URL": calendly.base_url}

@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from conftest import SECRET_TOKEN, FakeTime, Result, run_cli
 from fakes.calendly_server import FakeCalendly
-
-
-@pytest.fixture
-def calendly() -> Iterator[FakeCalendly]:
-    with FakeCalendly(token=SECRET_TOKEN, page_size=2) as fake:  # pages of two: pagination
-        yield fake
-
-
-@pytest.fixture
-def env(calendly: FakeCalendly) -> dict[str, str]:
-    return {"CALENDLY_TOKEN": SECRET_TOKEN, "CALENDLY_API_URL": calendly.base_url}
 
 
 def run(argv: list[str], env: dict[str, str], time: FakeTime | None = None) -> Result:

@@ -47,6 +47,7 @@ pytestmark = pytest.mark.pipeline
 ROOT = Path(__file__).resolve().parents[1]
 GCL = ROOT / ".cache" / "gitlab-ci-local" / "node_modules" / ".bin" / "gitlab-ci-local"
 VENV_BIN = Path(sys.executable).parent  # the venv running these tests has the requirements
+OPERATOR_MAP = str(Path("config", "team_map.yaml"))  # where the jobs read the team map
 JOBS = ("validate", "calendar-sync", "reconcile", "doctor")
 RUN_TIMEOUT = 120  # seconds; a run takes about 2 s
 # What the jobs need from the checkout (no tests/, no .venv/, no .cache/).
@@ -131,14 +132,15 @@ def make_repo(dest: Path) -> Path:
         and "__pycache__" not in name
         and any(fnmatch(name, pattern) for pattern in COPY)
         and (ROOT / name).is_file()
+        and name != OPERATOR_MAP
     )
     assert ".gitlab-ci.yml" in files, files
-    assert "config/team_map.yaml" in files, files
+    assert "config/team_map.schema.json" in files, files
     for name in files:
         (dest / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, dest / name)
-    # The jobs run with the tests' own map, whatever the operator keeps in config/.
-    shutil.copy2(TEAM_MAP, dest / "config" / "team_map.yaml")
+    # The jobs run with the tests' own map; the operator's is never copied, nor read.
+    shutil.copy2(TEAM_MAP, dest / OPERATOR_MAP)
     git(dest, "init", "-q", "-b", "main")
     git(dest, "add", "-A")
     git(dest, "commit", "-q", "--no-gpg-sign", "-m", "pipeline test base")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from calsync.core.errors import ConfigError
 from calsync.core.team_lock import LockEntry, merge_lock, parse_lock, render_lock
 from calsync.core.team_map import parse_team_map
 from calsync.core.team_online import online_problems
-from conftest import SECRET_TOKEN, run_cli
+from conftest import run_cli
 from fakes.calendly_server import FakeCalendly
 
 HOST = "support.engineer@example.com"  # the host of builders.webhook's meetings
@@ -30,17 +29,6 @@ routes:
     event_name_contains: ["Support"]
     host_is_member: true
 """
-
-
-@pytest.fixture
-def calendly() -> Iterator[FakeCalendly]:
-    with FakeCalendly(token=SECRET_TOKEN, page_size=2) as fake:
-        yield fake
-
-
-@pytest.fixture
-def env(calendly: FakeCalendly) -> dict[str, str]:
-    return {"CALENDLY_TOKEN": SECRET_TOKEN, "CALENDLY_API_URL": calendly.base_url}
 
 
 @pytest.fixture

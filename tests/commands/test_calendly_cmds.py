@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -40,23 +39,6 @@ class RacingCalendly(FakeCalendly):
             with self.lock:
                 self._create_subscription(json.loads(raw))
         return super().handle(method, target, headers, raw)
-
-
-@pytest.fixture
-def calendly() -> Iterator[FakeCalendly]:
-    with FakeCalendly(token=SECRET_TOKEN, page_size=2) as fake:
-        yield fake
-
-
-@pytest.fixture
-def env(calendly: FakeCalendly) -> dict[str, str]:
-    return {"CALENDLY_TOKEN": SECRET_TOKEN, "CALENDLY_API_URL": calendly.base_url}
-
-
-@pytest.fixture
-def fake_time() -> FakeTime:
-    """The retry waits of a run, recorded instead of slept (injected time)."""
-    return FakeTime()
 
 
 def run(
