@@ -18,6 +18,8 @@ UV_INSTALL := $(UV) pip install --quiet --compile-bytecode --python $(PY)
 GCL_VERSION := 4.73.0
 GCL := .cache/gitlab-ci-local/node_modules/.bin/gitlab-ci-local
 export PYTHONDONTWRITEBYTECODE := 1
+# Tests run on every core (pytest-xdist); a worker that runs dry steals queued tests.
+PYTEST := $(PY) -m pytest -n auto --dist worksteal
 
 .PHONY: demo test test-fast test-pipeline pipeline lint format bench mutation install install-dev tools clean
 
@@ -28,13 +30,14 @@ pipeline: $(VENV)/.dev tools  ## run .gitlab-ci.yml locally (gitlab-ci-local) on
 	@PY=$(PY) GCL=$(CURDIR)/$(GCL) bash samples/pipeline.sh
 
 test: lint $(VENV)/.dev tools  ## lint, type-check and run every test (pipeline tests too)
-	$(PY) -m pytest
+	$(PYTEST)
 
-test-fast: $(VENV)/.dev  ## every test except the gitlab-ci-local runs and the slow whole-suite checks
-	$(PY) -m pytest -m "not pipeline and not slow"
+# 100 generated histories per property instead of 300 (HISTORIES=5000 for a deeper search)
+test-fast: $(VENV)/.dev  ## every test except the gitlab-ci-local runs and the slow ones
+	HISTORIES=$${HISTORIES:-100} $(PYTEST) -m "not pipeline and not slow"
 
 test-pipeline: $(VENV)/.dev tools  ## only the tests that run .gitlab-ci.yml with gitlab-ci-local
-	$(PY) -m pytest -m pipeline
+	$(PYTEST) -m pipeline
 
 lint: $(VENV)/.dev  ## ruff (lint + format check), mypy --strict, import layers, CI and team map schemas
 	$(VENV)/bin/ruff check .

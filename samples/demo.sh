@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-python3}
-out=demo-out
+out=${DEMO_OUT:-demo-out}  # the tests point it elsewhere
 rm -rf "$out" && mkdir -p "$out"
 ics="$out/team-calendars.ics"
 # bold headings only on a terminal, and never with NO_COLOR set (https://no-color.org)

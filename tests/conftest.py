@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import socket
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +24,21 @@ ROOT = Path(__file__).resolve().parents[1]
 # The tests' own team map: tests never read the shipped map (an operator replaces it).
 TEAM_MAP = Path(__file__).resolve().parent / "data" / "team_map.yaml"
 SECRET_TOKEN = "calendly-sentinel-token-5b9e1c"
+# The operator's map (and its lock file): no test may open them, whatever they hold.
+SHIPPED_MAP = ROOT / "config" / "team_map.yaml"
+_SHIPPED = {str(SHIPPED_MAP), str(SHIPPED_MAP.with_name("team_map.lock.yaml"))}
+_SHIPPED_OPENED: list[str] = []
+
+
+def _shipped_map_guard(event: str, args: tuple[Any, ...]) -> None:
+    """Audit hook: note every open() of the shipped map, in this process (the CLI runs here)."""
+    if event == "open" and args and isinstance(args[0], str | os.PathLike):
+        path = os.fspath(args[0])
+        if isinstance(path, str) and os.path.abspath(path) in _SHIPPED:  # noqa: PTH100 (no I/O in a hook)
+            _SHIPPED_OPENED.append(path)
+
+
+sys.addaudithook(_shipped_map_guard)
 
 
 @dataclass
@@ -104,6 +121,16 @@ def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     monkeypatch.setattr(socket, "getaddrinfo", guarded_lookup)
     yield attempts
     assert not attempts, f"the test tried to reach beyond loopback: {attempts}"
+
+
+@pytest.fixture(autouse=True)
+def shipped_map_untouched() -> Iterator[None]:
+    """Every test: opening the shipped team map (the operator's, replaced on day one) fails
+    the test. Tests use their own map (TEAM_MAP) or write one; tests/test_any_team_map.py
+    covers the processes the tests start."""
+    _SHIPPED_OPENED.clear()
+    yield
+    assert not _SHIPPED_OPENED, f"the test read the shipped team map: {_SHIPPED_OPENED}"
 
 
 @pytest.fixture

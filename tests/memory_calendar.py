@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import copy
+import pickle
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,10 +19,11 @@ class MemoryCalendar(IcsCalendar):
     def __init__(self) -> None:
         super().__init__(Path("/nonexistent/memory.ics"))
         self._store: dict[Key, dict[str, Any]] = {}
+        self._saved = pickle.dumps(self._store)  # what a read gets: a copy, as from the file
         self.writes = 0
 
     def _load(self) -> dict[Key, dict[str, Any]]:
-        return copy.deepcopy(self._store)
+        return pickle.loads(self._saved)  # a deep copy, several times faster than deepcopy
 
     @contextmanager
     def _lock(self) -> Iterator[None]:
@@ -32,7 +33,7 @@ class MemoryCalendar(IcsCalendar):
     def _edit(self) -> Iterator[dict[Key, dict[str, Any]]]:
         events = self._load()
         yield events
-        self._store = events
+        self._store, self._saved = events, pickle.dumps(events)
         self.writes += 1
 
     def visible(self) -> dict[Key, tuple[Any, ...]]:

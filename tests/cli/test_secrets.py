@@ -61,7 +61,7 @@ def key_chunks(key_file: Path) -> list[str]:
     """Distinctive pieces of the private key: 16 characters from every line of its body."""
     pem = json.loads(key_file.read_text())["private_key"]
     body = [line for line in pem.splitlines() if line and not line.startswith("-----")]
-    assert len(body) > 20
+    assert len(body) > 10
     return [line[i : i + 16] for line in body for i in (0, 24) if len(line) >= i + 16]
 
 

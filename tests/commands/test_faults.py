@@ -88,9 +88,9 @@ def test_transient_fault_during_cancel_is_retried(sync, fake_google, sleeps, fau
 
 def test_timeout_is_retried(sync, fake_google, sleeps):
     """A request that hangs past --timeout is abandoned and retried."""
-    fake_google.timeout_sleep = 1.3
+    fake_google.timeout_sleep = 1.0
     fake_google.fail(**INSERT, kind="timeout")
-    result = sync(created(), "--timeout", "1")
+    result = sync(created(), "--timeout", "0.5")
     assert (result.code, result.err, result.report["action"]) == (0, "", "created")
     assert len(sleeps) == 1
     one_event(fake_google, live=True)
@@ -108,6 +108,7 @@ def test_lost_answer_during_cancel(sync, fake_google, sleeps, verb):
     assert len(deletes) == (2 if verb == "DELETE" else 1)  # the retried one answered 410
 
 
+@pytest.mark.slow  # google-auth's own backoff sleeps for real (~1 s); it takes no clock
 def test_transient_token_failure_is_retried(sync, fake_google):
     """google-auth retries a 503 from the token endpoint by itself."""
     fake_google.fail(kind="token", status=503, reason="temporarily_unavailable")
@@ -183,13 +184,13 @@ def test_persistent_fault_during_cancel_then_rerun(sync, fake_google, sleeps, fa
 
 
 def test_persistent_timeout_then_rerun(sync, fake_google, sleeps):
-    fake_google.timeout_sleep = 1.3
+    fake_google.timeout_sleep = 1.0
     fake_google.fail(**INSERT, kind="timeout", times=2)
-    failed = sync(created(), "--timeout", "1", "--retries", "1")
+    failed = sync(created(), "--timeout", "0.5", "--retries", "1")
     assert_transient_failure(
         failed, "Google Calendar API unreachable after 1 retry (TimeoutError); rerun the job"
     )
-    rerun = sync(created(), "--timeout", "1", "--retries", "1")
+    rerun = sync(created(), "--timeout", "0.5", "--retries", "1")
     assert (rerun.code, rerun.report["action"]) == (0, "created")
     one_event(fake_google, live=True)
 

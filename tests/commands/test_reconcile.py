@@ -479,6 +479,7 @@ def test_meeting_canceled_before_it_was_synced_causes_no_write(reconcile, calend
     assert fake_google.events(GLOBAL, include_deleted=True) == []
 
 
+@pytest.mark.slow
 def test_2000_meetings_under_a_calendly_rate_limit(reconcile, calendly, fake_google, fake_time):
     """A budget of 5 Calendly requests a minute: reconcile paces itself by the rate-limit
     headers (waits on injected time) and still puts every meeting on its calendar."""

@@ -214,6 +214,7 @@ def test_delegated_subject_reaches_the_token_request(sync, fake_google):
     assert fake_google.subjects == ["calendar-bot@example.com"]
 
 
+@pytest.mark.slow  # google-auth's own backoff sleeps for real (~3 s); it takes no clock
 def test_token_endpoint_down_is_transient(sync, fake_google):
     fake_google.fail(kind="token", status=503, times=20)
     result = sync(webhook())

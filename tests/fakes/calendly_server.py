@@ -104,7 +104,7 @@ class FakeCalendly(TrafficMixin, GroupsMixin, EventTypesMixin, WebhooksMixin, Ev
     def start(self) -> Self:
         if self._thread is None:
             self._thread = threading.Thread(
-                target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+                target=self._server.serve_forever, kwargs={"poll_interval": 0.005}, daemon=True
             )
             self._thread.start()
         return self

@@ -46,7 +46,7 @@ class LoopbackServer:
         self._server.owner = self
         self._thread = threading.Thread(
             target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.01},  # stop() waits up to one interval
+            kwargs={"poll_interval": 0.005},  # stop() waits up to one interval
             name="fake-google-http",
             daemon=True,
         )

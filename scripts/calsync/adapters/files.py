@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import IO
 
@@ -116,10 +117,17 @@ def _load_map(path: Path) -> TeamMap:
         if path.stat().st_size > MAX_CONFIG_BYTES:
             why = f"larger than {MAX_CONFIG_BYTES // 1024} KiB (a team map is a few KB)"
         else:
-            return parse_team_map(path.read_text(encoding="utf-8"), source=str(path))
+            return _parse_map(path.read_text(encoding="utf-8"), str(path))
     except (OSError, UnicodeDecodeError) as err:
         why = _UNREADABLE.get(type(err), f"cannot read the team map ({type(err).__name__})")
     raise ConfigError(f"{path}: {why}", (f"{path}: (file): {why}",))
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_map(text: str, source: str) -> TeamMap:
+    """The same text parses to the same (frozen) map: parsed once per process, however often
+    a command (or the tests' in-process CLI) asks. A map with problems raises every time."""
+    return parse_team_map(text, source=source)
 
 
 _UNREADABLE = {

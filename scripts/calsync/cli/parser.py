@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -44,6 +45,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return build_parser(only_sync=joined[:1] == ["sync"]).parse_args(joined)
 
 
+@functools.cache  # built once per process (argparse spends ~10 ms on it; tests run it often)
 def build_parser(*, only_sync: bool = False) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="calendly_gcal.py",
