@@ -53,6 +53,10 @@ class Report:
         return asdict(self)
 
 
+# what a Report repeats of the Decision, under the same names
+_ROUTE = ("reason", "team", "calendar_id", "event_id")
+
+
 def process(
     booking: Booking,
     team_map: TeamMap,
@@ -73,10 +77,7 @@ def process(
         known.update(team=decision.team, calendar_id=decision.calendar_id)
     base = Report(
         action="skipped",
-        reason=decision.reason,
-        team=decision.team,
-        calendar_id=decision.calendar_id,
-        event_id=decision.event_id,
+        **{name: getattr(decision, name) for name in _ROUTE},
         calendly_event=booking.event_uri,
         webhook_event=booking.event_name,
         payload_source=payload_source,
