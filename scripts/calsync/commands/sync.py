@@ -53,10 +53,6 @@ class Report:
         return asdict(self)
 
 
-# what a Report repeats of the Decision, under the same names
-_ROUTE = ("reason", "team", "calendar_id", "event_id")
-
-
 def process(
     booking: Booking,
     team_map: TeamMap,
@@ -75,9 +71,10 @@ def process(
     decision = decide(booking, team_map)
     if decision.team:
         known.update(team=decision.team, calendar_id=decision.calendar_id)
+    route = (decision.reason, decision.team, decision.calendar_id, decision.event_id)
     base = Report(
-        action="skipped",
-        **{name: getattr(decision, name) for name in _ROUTE},
+        "skipped",
+        *route,  # reason, team, calendar_id, event_id: as decided
         calendly_event=booking.event_uri,
         webhook_event=booking.event_name,
         payload_source=payload_source,

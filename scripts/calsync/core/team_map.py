@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from calsync.core.errors import ConfigError
-from calsync.core.fields import CALENDLY_URI
+from calsync.core.fields import CALENDLY_URI, EMAIL
 from calsync.core.team_map_checks import bool_value, kind, show, string_list, unknown_keys
 from calsync.core.team_map_yaml import StrictLoader, key_lines, locate, seg, structure
 from calsync.core.trust import UNSAFE_KEY, Committed, committed_options
@@ -24,7 +24,6 @@ from calsync.core.trust import UNSAFE_KEY, Committed, committed_options
 MAX_CONFIG_BYTES = 512 * 1024
 _TEAM_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _CALENDAR_ID = re.compile(r"^(primary|[A-Za-z0-9._%+-]{1,200}@[A-Za-z0-9.-]{1,200}\.[A-Za-z]{2,})$")
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9.-]{1,200}\.[A-Za-z]{2,}$")
 _DISPLAY = {"show_invitee_name", "show_answers", "show_hosts"}
 _VISIBILITY = ("default", "private")
 # The keys the validator accepts (the JSON Schema, config/team_map.schema.json, must agree).
@@ -171,7 +170,7 @@ def _teams(raw: Any, problems: list[str], lines: dict[str, int]) -> dict[str, Te
         name = spec.get("name", key)
         if not isinstance(name, str) or not name.strip():
             problems.append(f"{p}.name: expected a non-empty string")
-        members = string_list(spec, "members", p, problems, check=_EMAIL.match, what="an email")
+        members = string_list(spec, "members", p, problems, check=EMAIL.match, what="an email")
         display = Display(
             **{k: bool_value(spec, k, p, problems, Display.__dict__[k]) for k in _DISPLAY},
             visibility=_visibility(spec.get("visibility", "default"), p, problems),
@@ -226,7 +225,7 @@ def _routes(
             check=CALENDLY_URI.fullmatch,
             what="a Calendly event type URI",
         )
-        hosts = string_list(spec, "hosts", p, problems, check=_EMAIL.match, what="an email")
+        hosts = string_list(spec, "hosts", p, problems, check=EMAIL.match, what="an email")
         member = bool_value(spec, "host_is_member", p, problems, False)
         known = teams.get(team) if isinstance(team, str) else None
         if member and known is not None and not known.members and not known.calendly_group:
