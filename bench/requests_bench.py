@@ -3,7 +3,7 @@
 Each scenario is one `sync` run of the CLI (in this process, a fresh token each time) on the
 shipped team map; the fake server's request log names each request (token, insert, get, ...).
 Targets (issue "Cost per delivery"): new booking 2, replay <= 3, update <= 3, cancel <= 3,
-skipped booking 0. Printed, never asserted (tests/test_requests.py asserts them).
+skipped booking 0. Printed, never asserted (tests/commands/test_sync_requests.py asserts them).
 
     python bench/requests_bench.py
 """

@@ -71,7 +71,7 @@ def test_report_file_and_validate_config(tmp_path):
 
 def test_demo_runs(tmp_path):
     """`make demo`'s script works and shows the resulting calendar; into a pipe, with no ANSI
-    codes (bold only on a terminal: tests/test_cli_hygiene.py)."""
+    codes (bold only on a terminal: tests/cli/test_cli_hygiene.py)."""
     env = {"PY": sys.executable, "PATH": "/usr/bin:/bin", "CALSYNC_CONFIG": str(TEAM_MAP)}
     out = subprocess.run(
         ["bash", "samples/demo.sh"],

@@ -11,7 +11,9 @@ from typing import Any, NoReturn
 
 from calsync import __version__
 from calsync.cli import handlers
+from calsync.cli.handlers import Handler
 from calsync.cli.parser_admin import add_admin
+from calsync.cli.parser_args import config_arg, google_args, report_arg, scope_arg
 from calsync.core.errors import CalSyncError
 
 SYNC_EVENTS = (
@@ -72,14 +74,23 @@ def build_parser(*, only_sync: bool = False) -> argparse.ArgumentParser:
     return parser
 
 
+def _command(
+    parent: Any, common: argparse.ArgumentParser, name: str, func: Handler, text: str, **more: Any
+) -> argparse.ArgumentParser:
+    """A (sub)command that runs `func`; `text` is its line in the parent's --help."""
+    cmd: argparse.ArgumentParser = parent.add_parser(name, parents=[common], help=text, **more)
+    cmd.set_defaults(func=func)
+    return cmd
+
+
 def _add_sync(sub: Any, common: argparse.ArgumentParser) -> None:
-    sync = sub.add_parser("sync", parents=[common], help="process one Calendly webhook delivery")
+    sync = _command(sub, common, "sync", handlers.sync, "process one Calendly webhook delivery")
     sync.add_argument(
         "--payload",
         metavar="PATH|-",
         help="webhook JSON file, or - for stdin (default: $CALENDLY_PAYLOAD, then $TRIGGER_PAYLOAD)",
     )
-    _config_arg(sync)
+    config_arg(sync)
     sync.add_argument(
         "--backend",
         choices=("google", "ics"),
@@ -101,16 +112,13 @@ def _add_sync(sub: Any, common: argparse.ArgumentParser) -> None:
     sync.add_argument(
         "--no-verify", action="store_true", help="trust the payload even when CALENDLY_TOKEN is set"
     )
-    _google_args(sync)
-    _report_arg(sync)
-    sync.set_defaults(func=handlers.sync)
+    google_args(sync)
 
 
 def _add_validate(sub: Any, common: argparse.ArgumentParser) -> None:
-    check = sub.add_parser(
-        "validate-config", parents=[common], help="check the team map and list every problem"
-    )
-    _config_arg(check)
+    text = "check the team map and list every problem"
+    check = _command(sub, common, "validate-config", handlers.validate_config, text)
+    config_arg(check)
     check.add_argument(
         "--online",
         action="store_true",
@@ -118,61 +126,53 @@ def _add_validate(sub: Any, common: argparse.ArgumentParser) -> None:
         "organizations:read, groups:read, event_types:read): members active, groups exist, "
         "event_name_contains phrases in some active event type's name",
     )
-    _report_arg(check)
-    check.set_defaults(func=handlers.validate_config)
+    report_arg(check)
 
 
 def _add_explain(sub: Any, common: argparse.ArgumentParser) -> None:
-    why = sub.add_parser(
-        "explain",
-        parents=[common],
-        help="show which route a payload matches and why (no credentials, no network)",
-    )
+    text = "show which route a payload matches and why (no credentials, no network)"
+    why = _command(sub, common, "explain", handlers.explain, text)
     why.add_argument(
         "--payload", metavar="PATH|-", required=True, help="webhook JSON file, or - for stdin"
     )
-    _config_arg(why)
+    config_arg(why)
     why.add_argument(
         "--json", action="store_true", help="routes and decision as data in the report line"
     )
-    why.set_defaults(func=handlers.explain)
 
 
 def _add_doctor(sub: Any, common: argparse.ArgumentParser) -> None:
-    doc = sub.add_parser(
+    doc = _command(
+        sub,
+        common,
         "doctor",
-        parents=[common],
-        help="check the deployment before the first booking (writes nothing)",
+        handlers.doctor,
+        "check the deployment before the first booking (writes nothing)",
         description="Check the team map, the Google credentials, every team calendar's "
         "sharing, CALENDLY_TOKEN and the webhook subscription; one line per check, ok or "
         "FAIL with the fix. Exit 0 all passed, 2 misconfigured, 1 a service unreachable.",
     )
-    _config_arg(doc)
+    config_arg(doc)
     doc.add_argument(
         "--json", action="store_true", help="the checks as data in the report line, no lines"
     )
-    _google_args(doc)
-    _report_arg(doc)
-    doc.set_defaults(func=handlers.doctor)
+    google_args(doc)
 
 
 def _add_calendly(sub: Any, common: argparse.ArgumentParser) -> None:
-    who = sub.add_parser(
-        "whoami", parents=[common], help="the Calendly user and organization of CALENDLY_TOKEN"
-    )
-    who.set_defaults(func=handlers.whoami)
+    text = "the Calendly user and organization of CALENDLY_TOKEN"
+    _command(sub, common, "whoami", handlers.whoami, text)
     hooks = sub.add_parser(
         "webhooks", parents=[common], help="list, create or delete Calendly webhook subscriptions"
     ).add_subparsers(dest="webhooks_command", required=True, metavar="ACTION")
-    listing = hooks.add_parser(
-        "list", parents=[common], help="every subscription, following pagination"
-    )
-    _scope_arg(listing)
+    text = "every subscription, following pagination"
+    listing = _command(hooks, common, "list", handlers.webhooks_list, text)
+    scope_arg(listing)
     listing.add_argument("--json", action="store_true", help="print the raw subscriptions")
-    listing.set_defaults(func=handlers.webhooks_list)
-    create = hooks.add_parser("create", parents=[common], help="subscribe a URL (idempotent)")
+    text = "subscribe a URL (idempotent)"
+    create = _command(hooks, common, "create", handlers.webhooks_create, text)
     create.add_argument("--url", required=True, help="the GitLab pipeline trigger URL")
-    _scope_arg(create)
+    scope_arg(create)
     create.add_argument(
         "--events",
         nargs="+",
@@ -181,70 +181,18 @@ def _add_calendly(sub: Any, common: argparse.ArgumentParser) -> None:
         help="default: the events sync handles",
     )
     create.add_argument("--signing-key", default=None, help="optional webhook signing key")
-    create.set_defaults(func=handlers.webhooks_create)
-    delete = hooks.add_parser("delete", parents=[common], help="delete one subscription")
+    delete = _command(hooks, common, "delete", handlers.webhooks_delete, "delete one subscription")
     delete.add_argument("subscription", metavar="URI|UUID")
     delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    delete.set_defaults(func=handlers.webhooks_delete)
 
 
 def _add_reconcile(sub: Any, common: argparse.ArgumentParser) -> None:
-    rec = sub.add_parser(
-        "reconcile",
-        parents=[common],
-        help="bring team calendars in line with Calendly's scheduled events in a time window",
-    )
+    text = "bring team calendars in line with Calendly's scheduled events in a time window"
+    rec = _command(sub, common, "reconcile", handlers.reconcile, text)
     rec.add_argument(
         "--since", required=True, help="window start: ISO date/time, or relative like -2d, -12h"
     )
     rec.add_argument("--until", default=None, help="window end (default: +90d)")
     rec.add_argument("--dry-run", action="store_true", default=None, help="report drift only")
-    _config_arg(rec)
-    _google_args(rec)
-    rec.add_argument(
-        "--batch-uri",
-        default=None,
-        help="Google batch endpoint (default: derived from the API endpoint)",
-    )
-    _report_arg(rec)
-    rec.set_defaults(func=handlers.reconcile)
-
-
-def _config_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--config",
-        type=Path,
-        default=None,
-        help="team map YAML (default: $CALSYNC_CONFIG or config/team_map.yaml)",
-    )
-
-
-def _scope_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--scope", choices=("organization", "user", "group"), default="organization")
-    p.add_argument(
-        "--group", metavar="URI", default=None, help="the Calendly group URI (with --scope group)"
-    )
-
-
-def _report_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--report-file",
-        type=Path,
-        default=None,
-        help="also write the JSON report here (a CI artifact)",
-    )
-
-
-def _google_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--timeout",
-        type=float,
-        default=30.0,
-        help="seconds per HTTP request (default: %(default)s)",
-    )
-    p.add_argument(
-        "--retries",
-        type=int,
-        default=5,
-        help="retries of a failing Google request, with backoff (default: %(default)s)",
-    )
+    config_arg(rec)
+    google_args(rec, batch_uri=True)

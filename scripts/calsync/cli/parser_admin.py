@@ -5,10 +5,11 @@ Calendly's admin center that is done instead."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from calsync.cli import handlers
+from calsync.cli.handlers import Handler
+from calsync.cli.parser_args import config_arg
 
 ADMIN = "Calendly > Admin center"
 NOT_IN_API = {
@@ -49,15 +50,43 @@ def _group(sub: Any, common: argparse.ArgumentParser, name: str, text: str, scop
 
 
 def _leaf(
-    actions: Any, common: argparse.ArgumentParser, name: str, text: str, key: str, scopes: str
-) -> Any:
-    return actions.add_parser(
+    actions: Any,
+    common: argparse.ArgumentParser,
+    name: str,
+    text: str,
+    func: Handler,
+    key: str,
+    scopes: str,
+) -> argparse.ArgumentParser:
+    """An action that runs `func`; its epilog: NOT_IN_API[key], then the token scopes it needs."""
+    leaf: argparse.ArgumentParser = actions.add_parser(
         name,
         parents=[common],
         help=text,
         description=text,
         epilog=_epilog(key, scopes),
         formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    leaf.set_defaults(func=func)
+    return leaf
+
+
+def _confirmed(
+    actions: Any,
+    common: argparse.ArgumentParser,
+    verb: str,
+    text: str,
+    func: Handler,
+    key: str,
+    scopes: str,
+) -> None:
+    """An action on one address that only writes with --yes (remove, revoke)."""
+    leaf = _leaf(actions, common, verb, text, func, key, scopes)
+    leaf.add_argument("email", metavar="EMAIL")
+    leaf.add_argument(
+        "--yes",
+        action="store_true",
+        help=f"really {verb} (without it: say what would happen, exit 2)",
     )
 
 
@@ -73,69 +102,32 @@ def _json(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
-def _yes(p: argparse.ArgumentParser, what: str) -> None:
-    p.add_argument(
-        "--yes",
-        action="store_true",
-        help=f"really {what} (without it: say what would happen, exit 2)",
-    )
-
-
 def _add_members(sub: Any, common: argparse.ArgumentParser) -> None:
     read, write = "users:read, organizations:read, groups:read", "users:read, organizations:write"
     actions = _group(sub, common, "members", "the Calendly organization's members", read)
-    listing = _leaf(
-        actions, common, "list", "every member: name, e-mail, role, groups", "members", read
-    )
+    text = "every member: name, e-mail, role, groups"
+    listing = _leaf(actions, common, "list", text, handlers.members_list, "members", read)
     listing.add_argument("--role", choices=("user", "admin", "owner"), default=None)
     _json(listing)
-    listing.set_defaults(func=handlers.members_list)
-    inv = _leaf(
-        actions,
-        common,
-        "invite",
-        "invite new addresses (members and pending ones are skipped)",
-        "members",
-        write,
-    )
+    text = "invite new addresses (members and pending ones are skipped)"
+    inv = _leaf(actions, common, "invite", text, handlers.members_invite, "members", write)
     inv.add_argument("emails", nargs="+", metavar="EMAIL")
     inv.add_argument("--dry-run", action="store_true", help="send no invitation")
-    inv.set_defaults(func=handlers.members_invite)
-    rem = _leaf(
-        actions,
-        common,
-        "remove",
-        "remove one member (never the token's user or the owner)",
-        "members",
-        write,
-    )
-    rem.add_argument("email", metavar="EMAIL")
-    _yes(rem, "remove")
-    rem.set_defaults(func=handlers.members_remove)
+    text = "remove one member (never the token's user or the owner)"
+    _confirmed(actions, common, "remove", text, handlers.members_remove, "members", write)
 
 
 def _add_invitations(sub: Any, common: argparse.ArgumentParser) -> None:
     read, write = "users:read, organizations:read", "users:read, organizations:write"
     actions = _group(sub, common, "invitations", "the Calendly organization's invitations", read)
-    listing = _leaf(
-        actions, common, "list", "invitations (all statuses by default)", "invitations", read
-    )
+    text = "invitations (all statuses by default)"
+    listing = _leaf(actions, common, "list", text, handlers.invitations_list, "invitations", read)
     listing.add_argument(
         "--status", choices=("pending", "accepted", "declined", "revoked"), default=None
     )
     _json(listing)
-    listing.set_defaults(func=handlers.invitations_list)
-    rev = _leaf(
-        actions,
-        common,
-        "revoke",
-        "revoke the pending invitation of one address",
-        "invitations",
-        write,
-    )
-    rev.add_argument("email", metavar="EMAIL")
-    _yes(rev, "revoke")
-    rev.set_defaults(func=handlers.invitations_revoke)
+    text = "revoke the pending invitation of one address"
+    _confirmed(actions, common, "revoke", text, handlers.invitations_revoke, "invitations", write)
 
 
 def _add_groups(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -143,15 +135,13 @@ def _add_groups(sub: Any, common: argparse.ArgumentParser) -> None:
     actions = _group(
         sub, common, "groups", "the Calendly organization's groups (read only)", scopes
     )
-    listing = _leaf(actions, common, "list", "every group with its member count", "groups", scopes)
+    text = "every group with its member count"
+    listing = _leaf(actions, common, "list", text, handlers.groups_list, "groups", scopes)
     _json(listing)
-    listing.set_defaults(func=handlers.groups_list)
-    people = _leaf(
-        actions, common, "members", "a group's members and admins (marked)", "groups", scopes
-    )
+    text = "a group's members and admins (marked)"
+    people = _leaf(actions, common, "members", text, handlers.groups_members, "groups", scopes)
     people.add_argument("group", metavar="GROUP", help="the group's name or URI")
     _json(people)
-    people.set_defaults(func=handlers.groups_members)
 
 
 def _add_event_types(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -162,6 +152,7 @@ def _add_event_types(sub: Any, common: argparse.ArgumentParser) -> None:
         common,
         "list",
         "event types: name, kind, duration, state",
+        handlers.event_types_list,
         "event-types",
         read + " (and organizations:read with --user)",
     )
@@ -170,22 +161,15 @@ def _add_event_types(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     listing.add_argument("--active", action="store_true", help="only active ones")
     _json(listing)
-    listing.set_defaults(func=handlers.event_types_list)
-    show = _leaf(
-        actions,
-        common,
-        "show",
-        "one event type: kind, hosts, duration, URL, active",
-        "event-types",
-        read,
-    )
+    text = "one event type: kind, hosts, duration, URL, active"
+    show = _leaf(actions, common, "show", text, handlers.event_types_show, "event-types", read)
     show.add_argument("event_type", metavar="NAME|SLUG|URI")
-    show.set_defaults(func=handlers.event_types_show)
     create = _leaf(
         actions,
         common,
         "create",
         "create a one-on-one event type (idempotent by name and host)",
+        handlers.event_types_create,
         "event-types",
         write + " (and organizations:read with --host)",
     )
@@ -193,24 +177,11 @@ def _add_event_types(sub: Any, common: argparse.ArgumentParser) -> None:
     create.add_argument("--duration", type=int, required=True, metavar="MIN")
     create.add_argument("--host", metavar="EMAIL", default=None, help="default: the token's user")
     create.add_argument("--description", metavar="TEXT", default=None)
-    create.set_defaults(func=handlers.event_types_create)
 
 
 def _add_team_map(sub: Any, common: argparse.ArgumentParser) -> None:
     scopes = "users:read, groups:read"
     actions = _group(sub, common, "team-map", "the team map's Calendly groups", scopes)
-    resolve = _leaf(
-        actions,
-        common,
-        "resolve",
-        "write each calendly_group's member e-mails to <map stem>.lock.yaml next to the map",
-        "team-map",
-        scopes,
-    )
-    resolve.add_argument(
-        "--config",
-        type=Path,
-        default=None,
-        help="team map YAML (default: $CALSYNC_CONFIG or config/team_map.yaml)",
-    )
-    resolve.set_defaults(func=handlers.team_map_resolve)
+    text = "write each calendly_group's member e-mails to <map stem>.lock.yaml next to the map"
+    resolve = _leaf(actions, common, "resolve", text, handlers.team_map_resolve, "team-map", scopes)
+    config_arg(resolve)

@@ -71,12 +71,10 @@ def process(
     decision = decide(booking, team_map)
     if decision.team:
         known.update(team=decision.team, calendar_id=decision.calendar_id)
+    route = (decision.reason, decision.team, decision.calendar_id, decision.event_id)
     base = Report(
-        action="skipped",
-        reason=decision.reason,
-        team=decision.team,
-        calendar_id=decision.calendar_id,
-        event_id=decision.event_id,
+        "skipped",
+        *route,  # reason, team, calendar_id, event_id: as decided
         calendly_event=booking.event_uri,
         webhook_event=booking.event_name,
         payload_source=payload_source,

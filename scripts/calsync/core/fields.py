@@ -14,6 +14,9 @@ from calsync.core.errors import InputError
 CALENDLY_URI = re.compile(
     r"(https://api\.calendly\.com|https?://(127\.0\.0\.1|localhost)(:\d{1,5})?)(/[A-Za-z0-9_-]{1,100})+"
 )
+# An email address as the team map, the lock file and the trust keys accept it (the schema's
+# $defs.email pattern is this one: tests/commands/test_team_map_schema.py).
+EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9.-]{1,200}\.[A-Za-z]{2,}$")
 # A meeting link (Zoom, Meet, Teams...): any https host; no spaces, quotes, markup or `$`.
 _LINK = re.compile(r"https://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s\"'<>\\`{}|^$]*)?")
 WORD = re.compile(r"[a-z_]{1,20}")  # a value simple enough to echo in an error message

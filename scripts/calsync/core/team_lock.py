@@ -15,11 +15,10 @@ from typing import Any
 import yaml
 
 from calsync.core.errors import ConfigError
-from calsync.core.fields import CALENDLY_URI
+from calsync.core.fields import CALENDLY_URI, EMAIL
 from calsync.core.team_map import TeamMap
 
 RESOLVE = "python scripts/calendly_gcal.py team-map resolve"
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9.-]{1,200}\.[A-Za-z]{2,}$")
 _STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 _ENTRY_KEYS = ("group", "group_uri", "taken_at", "members")
 HEADER = (
@@ -100,7 +99,7 @@ def _entry(raw: Any, p: str, problems: list[str]) -> LockEntry | None:
         problems.append(f"{p}.members: expected a list of e-mails")
         members = []
     for i, email in enumerate(members):
-        if not isinstance(email, str) or not _EMAIL.match(email):
+        if not isinstance(email, str) or not EMAIL.match(email):
             problems.append(f"{p}.members.{i}: expected an e-mail")
     if len(problems) > before:
         return None

@@ -3,27 +3,27 @@
 Strict: unknown keys (with a did-you-mean), wrong types, unknown teams, bad calendar ids and
 empty lists are all reported at once, one `PATH:LINE: dotted.path: message` line each. The
 YAML loader (calsync.core.team_map_yaml) refuses duplicate keys, non-text keys, tags and
-aliases and caps size and depth; even a file that cannot be parsed gets such a line.
+aliases and caps size and depth; even a file that cannot be parsed gets such a line. The checks
+of single values (lists, booleans, unknown keys) are calsync.core.team_map_checks'.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 from calsync.core.errors import ConfigError
-from calsync.core.fields import CALENDLY_URI
+from calsync.core.fields import CALENDLY_URI, EMAIL
+from calsync.core.team_map_checks import bool_value, kind, show, string_list, unknown_keys
 from calsync.core.team_map_yaml import StrictLoader, key_lines, locate, seg, structure
 from calsync.core.trust import UNSAFE_KEY, Committed, committed_options
 
 MAX_CONFIG_BYTES = 512 * 1024
 _TEAM_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _CALENDAR_ID = re.compile(r"^(primary|[A-Za-z0-9._%+-]{1,200}@[A-Za-z0-9.-]{1,200}\.[A-Za-z]{2,})$")
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9.-]{1,200}\.[A-Za-z]{2,}$")
 _DISPLAY = {"show_invitee_name", "show_answers", "show_hosts"}
 _VISIBILITY = ("default", "private")
 # The keys the validator accepts (the JSON Schema, config/team_map.schema.json, must agree).
@@ -127,12 +127,12 @@ def _validate(data: Any, problems: list[str], lines: dict[str, int], source: str
         problems.append("(root): the team map is empty")
         return None
     if not isinstance(data, dict):
-        problems.append(f"(root): expected a mapping, got {_kind(data)}")
+        problems.append(f"(root): expected a mapping, got {kind(data)}")
         return None
-    _unknown(data, ROOT_KEYS, "", problems)
+    unknown_keys(data, ROOT_KEYS, "", problems)
     version = data.get("version")
     if type(version) is not int or version != 1:  # not True, not 1.0
-        shown = repr(version) if isinstance(version, int | float) else _show(version)
+        shown = repr(version) if isinstance(version, int | float) else show(version)
         problems.append(f"version: must be 1, got {shown}")
     teams = _teams(data.get("teams"), problems, lines)
     routes = _routes(data.get("routes"), teams, problems, lines)
@@ -144,7 +144,7 @@ def _validate(data: Any, problems: list[str], lines: dict[str, int], source: str
 
 def _teams(raw: Any, problems: list[str], lines: dict[str, int]) -> dict[str, Team]:
     if not isinstance(raw, dict) or not raw:
-        problems.append(f"teams: expected a non-empty mapping, got {_kind(raw)}")
+        problems.append(f"teams: expected a non-empty mapping, got {kind(raw)}")
         return {}
     teams: dict[str, Team] = {}
     calendars: dict[str, str] = {}
@@ -154,14 +154,14 @@ def _teams(raw: Any, problems: list[str], lines: dict[str, int]) -> dict[str, Te
             problems.append(f"{p}: team key must be lower-case letters, digits, '-' or '_'")
             continue
         if not isinstance(spec, dict):
-            problems.append(f"{p}: expected a mapping, got {_kind(spec)}")
+            problems.append(f"{p}: expected a mapping, got {kind(spec)}")
             continue
-        _unknown(spec, TEAM_KEYS, p, problems)
+        unknown_keys(spec, TEAM_KEYS, p, problems)
         cal = spec.get("calendar_id")
         if not isinstance(cal, str) or not _CALENDAR_ID.match(cal):
             problems.append(
                 f"{p}.calendar_id: expected a Google calendar id like "
-                f"c_xxx@group.calendar.google.com, got {_show(cal)}"
+                f"c_xxx@group.calendar.google.com, got {show(cal)}"
             )
         elif cal in calendars:
             problems.append(f"{p}.calendar_id: already used by team {calendars[cal]!r}")
@@ -170,15 +170,15 @@ def _teams(raw: Any, problems: list[str], lines: dict[str, int]) -> dict[str, Te
         name = spec.get("name", key)
         if not isinstance(name, str) or not name.strip():
             problems.append(f"{p}.name: expected a non-empty string")
-        members = _strings(spec, "members", p, problems, check=_EMAIL.match, what="an email")
+        members = string_list(spec, "members", p, problems, check=EMAIL.match, what="an email")
         display = Display(
-            **{k: _bool(spec, k, p, problems, Display.__dict__[k]) for k in _DISPLAY},
+            **{k: bool_value(spec, k, p, problems, Display.__dict__[k]) for k in _DISPLAY},
             visibility=_visibility(spec.get("visibility", "default"), p, problems),
         )
         group = spec.get("calendly_group", "")
         if not isinstance(group, str) or ("calendly_group" in spec and not group.strip()):
             problems.append(
-                f"{p}.calendly_group: expected a Calendly group name, got {_show(group)}"
+                f"{p}.calendly_group: expected a Calendly group name, got {show(group)}"
             )
             group = ""
         teams[key] = Team(
@@ -198,26 +198,26 @@ def _routes(
     raw: Any, teams: dict[str, Team], problems: list[str], lines: dict[str, int]
 ) -> tuple[Route, ...]:
     if not isinstance(raw, list) or not raw:
-        problems.append(f"routes: expected a non-empty list, got {_kind(raw)}")
+        problems.append(f"routes: expected a non-empty list, got {kind(raw)}")
         return ()
     routes = []
     for i, spec in enumerate(raw):
         p = f"routes.{i}"
         if not isinstance(spec, dict):
-            problems.append(f"{p}: expected a mapping, got {_kind(spec)}")
+            problems.append(f"{p}: expected a mapping, got {kind(spec)}")
             continue
-        _unknown(spec, ROUTE_KEYS, p, problems)
+        unknown_keys(spec, ROUTE_KEYS, p, problems)
         team = spec.get("team")
         if not isinstance(team, str):
-            problems.append(f"{p}.team: expected a team key, got {_show(team)}")
+            problems.append(f"{p}.team: expected a team key, got {show(team)}")
         elif team not in teams:
             problems.append(
                 f"{p}.team: unknown team {team!r} (known: {', '.join(teams) or 'none'})"
             )
         if not CONDITIONS & spec.keys():
             problems.append(f"{p}: needs at least one of {', '.join(sorted(CONDITIONS))}")
-        names = _strings(spec, "event_name_contains", p, problems, check=str.strip, what="text")
-        types = _strings(
+        names = string_list(spec, "event_name_contains", p, problems, check=str.strip, what="text")
+        types = string_list(
             spec,
             "event_type",
             p,
@@ -225,8 +225,8 @@ def _routes(
             check=CALENDLY_URI.fullmatch,
             what="a Calendly event type URI",
         )
-        hosts = _strings(spec, "hosts", p, problems, check=_EMAIL.match, what="an email")
-        member = _bool(spec, "host_is_member", p, problems, False)
+        hosts = string_list(spec, "hosts", p, problems, check=EMAIL.match, what="an email")
+        member = bool_value(spec, "host_is_member", p, problems, False)
         known = teams.get(team) if isinstance(team, str) else None
         if member and known is not None and not known.members and not known.calendly_group:
             problems.append(f"{p}.host_is_member: team {team!r} has no members or calendly_group")
@@ -243,62 +243,8 @@ def _routes(
     return tuple(routes)
 
 
-def _strings(
-    spec: dict[str, Any],
-    key: str,
-    p: str,
-    problems: list[str],
-    *,
-    check: Callable[[str], Any],
-    what: str,
-) -> list[str]:
-    if key not in spec:
-        return []
-    raw = spec[key]
-    if not isinstance(raw, list) or not raw:
-        problems.append(f"{p}.{key}: expected a non-empty list, got {_kind(raw)}")
-        return []
-    good = []
-    for j, item in enumerate(raw):
-        if not isinstance(item, str) or not check(item):
-            problems.append(f"{p}.{key}.{j}: expected {what}, got {_show(item)}")
-        else:
-            good.append(item)
-    return good
-
-
 def _visibility(value: Any, p: str, problems: list[str]) -> str:
     if value not in _VISIBILITY:
         problems.append(f"{p}.visibility: expected one of {', '.join(_VISIBILITY)}")
         return "default"
     return str(value)
-
-
-def _bool(spec: dict[str, Any], key: str, p: str, problems: list[str], default: bool) -> bool:
-    value = spec.get(key, default)
-    if not isinstance(value, bool):
-        problems.append(f"{p}.{key}: expected true or false, got {_show(value)}")
-        return default
-    return value
-
-
-def _unknown(spec: dict[str, Any], allowed: set[str], p: str, problems: list[str]) -> None:
-    for key in spec:
-        if key not in allowed:
-            where = f"{p}.{seg(key)}" if p else seg(key)
-            import difflib  # only for a did-you-mean on an unknown key
-
-            close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            problems.append(f"{where}: unknown key{hint} (allowed: {', '.join(sorted(allowed))})")
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    names = {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean"}
-    return names.get(type(value), type(value).__name__)
-
-
-def _show(value: Any) -> str:
-    return repr(value) if isinstance(value, str) and len(value) < 80 else _kind(value)

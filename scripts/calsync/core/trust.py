@@ -20,11 +20,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from calsync.core.errors import ConfigError, InputError
+from calsync.core.fields import EMAIL
 
 CALENDLY_API = "https://api.calendly.com"
 FUTURE_SLACK = timedelta(minutes=5)
 UNSAFE_KEY = "unsafe_accept_unverified_trigger_deliveries"
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9.-]{1,200}\.[A-Za-z]{2,}$")
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,7 @@ def committed_options(data: dict[str, Any], problems: list[str]) -> Committed:
             if key != "delegated_user"
         )
         raw = google.get("delegated_user", "")
-        if not isinstance(raw, str) or (raw and not _EMAIL.match(raw)):
+        if not isinstance(raw, str) or (raw and not EMAIL.match(raw)):
             problems.append("google.delegated_user: expected an email address")
         else:
             user = raw

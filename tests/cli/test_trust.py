@@ -1,7 +1,7 @@
 """What a trigger caller may not change: endpoints, verification, delegated user, times.
 
 See docs/security.md for the threat model; each rule there names its tests here. The team
-maps are the tests' own (tests/test_trust_content.py covers report, encoding, size, SIGTERM).
+maps are the tests' own (tests/cli/test_trust_content.py covers report, encoding, size, SIGTERM).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Hostile content: report integrity, encoding, size, cancellation (SIGTERM), visibility.
 
-Part of the rules in docs/security.md (tests/test_trust.py has the others).
+Part of the rules in docs/security.md (tests/cli/test_trust.py has the others).
 """
 
 from __future__ import annotations

@@ -86,3 +86,11 @@ def test_schema_event_type_pattern_is_the_validators():
     schema = json.loads(SCHEMA.read_text())
     route = schema["$defs"]["route"]["properties"]["event_type"]
     assert route["items"]["pattern"] == f"^{CALENDLY_URI.pattern}$"
+
+
+def test_schema_email_pattern_is_the_validators():
+    """One email pattern: the schema's $defs.email is the validator's own."""
+    from calsync.core.fields import EMAIL
+
+    schema = json.loads(SCHEMA.read_text())
+    assert schema["$defs"]["email"]["pattern"] == EMAIL.pattern
