@@ -56,11 +56,13 @@ def checkout_copy(dest):
 
 
 def modules_starting_processes(tests: Path) -> list[str]:
-    """The test modules that start processes (they use subprocess), relative to their repo."""
+    """The test modules that start processes (they use subprocess), relative to their repo;
+    not the tests of the fake servers (their one process is a fake server, not the CLI)."""
     found = [
         path.relative_to(tests.parent).as_posix()
         for path in sorted(tests.rglob("test_*.py"))
         if re.search(r"^import subprocess|^from subprocess ", path.read_text(), re.MULTILINE)
+        and not path.name.startswith("test_fake_")  # the fakes' own tests start only fakes
     ]
     assert "tests/cli/test_cli.py" in found  # the demo and the script run there
     return found
