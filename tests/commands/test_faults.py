@@ -108,6 +108,17 @@ def test_lost_answer_during_cancel(sync, fake_google, sleeps, verb):
     assert len(deletes) == (2 if verb == "DELETE" else 1)  # the retried one answered 410
 
 
+def test_lost_write_races_back_off_on_the_runs_clock(sync, fake_google, sleeps):
+    """Another job changed the event twice under us (412 on If-Match): re-read, re-plan; from
+    the second lost race on, a short jitter first, waited on the run's clock, not real time."""
+    sync(created())
+    fake_google.fail(**DELETE, status=412, reason="conditionNotMet", times=2)
+    result = sync(canceled())
+    assert (result.code, result.err, result.report["action"]) == (0, "", "deleted")
+    assert len(sleeps) == 1 and 0 <= sleeps[0] <= 0.4, sleeps
+    one_event(fake_google, live=False)
+
+
 @pytest.mark.slow  # google-auth's own backoff sleeps for real (~1 s); it takes no clock
 def test_transient_token_failure_is_retried(sync, fake_google):
     """google-auth retries a 503 from the token endpoint by itself."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
@@ -62,6 +63,7 @@ def process(
     verified: bool = False,
     payload_source: str = "",
     known: dict[str, Any] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> Report:
     """Route the booking and make its team calendar match it, exactly once.
 
@@ -101,7 +103,7 @@ def process(
     # imported here: planning and writing load only for a booking that is a team's
     from calsync.commands.executor import apply
 
-    step, event_id = apply(cal, booking, decision, dry_run=dry_run, verified=verified)
+    step, event_id = apply(cal, booking, decision, dry_run=dry_run, verified=verified, sleep=sleep)
     reason = _reason(decision, step, dry_run)
     return replace(base, action=step.action, reason=reason, event_id=event_id)
 
@@ -168,6 +170,7 @@ def run(_args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
             verified=verified,
             payload_source=raw.source,
             known=ctx.report,
+            sleep=ctx.clock.sleep,  # the jitter between write races, on the run's clock
         )
     finally:
         for cal in opened:
