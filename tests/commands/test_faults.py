@@ -115,7 +115,8 @@ def test_lost_write_races_back_off_on_the_runs_clock(sync, fake_google, sleeps):
     fake_google.fail(**DELETE, status=412, reason="conditionNotMet", times=2)
     result = sync(canceled())
     assert (result.code, result.err, result.report["action"]) == (0, "", "deleted")
-    assert len(sleeps) == 1 and 0 <= sleeps[0] <= 0.4, sleeps
+    assert len(sleeps) == 1, sleeps
+    assert 0 <= sleeps[0] <= 0.4, sleeps
     one_event(fake_google, live=False)
 
 
