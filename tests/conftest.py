@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import os
@@ -39,6 +40,13 @@ def _shipped_map_guard(event: str, args: tuple[Any, ...]) -> None:
 
 
 sys.addaudithook(_shipped_map_guard)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The imported modules and collected tests live to the end: the cyclic garbage collector
+    stops scanning them again on every pass (half its time in this suite)."""
+    gc.collect()
+    gc.freeze()
 
 
 @dataclass

@@ -8,6 +8,7 @@ with exponential backoff; the token endpoint is retried by google-auth.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import ssl
@@ -19,7 +20,8 @@ from typing import Any
 import google_auth_httplib2
 import httplib2
 from google.auth import exceptions as auth_errors
-from googleapiclient.discovery import build
+from googleapiclient.discovery import build_from_document
+from googleapiclient.discovery_cache import get_static_doc
 from googleapiclient.errors import HttpError
 
 from calsync.adapters.calendar import Conflict, Missing, Stale
@@ -67,9 +69,10 @@ class GoogleCalendar:
         return self._who
 
     @property
-    def service(self) -> Any:
-        """The discovery client, for batch requests (calsync.adapters.google_batch)."""
-        return self._service
+    def events(self) -> Any:
+        """The events Resource, for batch requests (calsync.adapters.google_batch). Built once:
+        the client writes the docstrings of its eleven methods each time (~8 ms)."""
+        return self._events
 
     def close(self) -> None:
         """Close the pooled HTTP connections."""
@@ -275,14 +278,19 @@ def build_calendar(
             endpoint += "/calendar/v3"
     http = RetryAfterHttp(creds, http=httplib2.Http(timeout=timeout))
     options = {"api_endpoint": endpoint + "/"} if endpoint else None
-    service = build(
-        "calendar",
-        "v3",
-        http=http,
-        cache_discovery=False,
-        static_discovery=True,
-        client_options=options,
-    )
+    service = build_from_document(_calendar_document(), http=http, client_options=options)
     return GoogleCalendar(
         service, num_retries=num_retries, who=who, sleep=sleep, credentials=creds, timeout=timeout
     )
+
+
+@functools.cache
+def _calendar_document() -> str:
+    """Calendar API v3's discovery document as the client ships it, its events resource cut
+    to the five verbs we call: building a client writes the docstring of every method (the
+    Event schema, printed), about 2.5 ms saved per build of eleven. Read once per process."""
+    doc = json.loads(get_static_doc("calendar", "v3") or "{}")
+    events = doc["resources"]["events"]
+    used = {m: events["methods"][m] for m in ("get", "insert", "patch", "delete", "list")}
+    doc["resources"] = {"events": {**events, "methods": used}}
+    return json.dumps(doc)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from typing import Any
@@ -43,9 +44,8 @@ def load_credentials(path: str, delegated_user: str = "") -> tuple[Any, str]:
         # the signed assertion goes there: Google's or loopback only, like every endpoint
         check_google_url(f"{_GAC}: token_uri", str(info["token_uri"]))
         try:
-            creds = service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
-                info, scopes=SCOPES
-            )
+            rest = json.dumps({k: v for k, v in info.items() if k != "token_uri"}, sort_keys=True)
+            creds = _service_account(rest).with_token_uri(info["token_uri"])
         except (ValueError, TypeError):
             raise ConfigError(
                 "GOOGLE_APPLICATION_CREDENTIALS: the private key cannot be read"
@@ -80,6 +80,16 @@ def load_credentials(path: str, delegated_user: str = "") -> tuple[Any, str]:
         f"{_GAC}: unsupported credentials type {shown} (expected "
         "service_account, external_account or authorized_user)"
     )
+
+
+@functools.lru_cache(maxsize=4)
+def _service_account(key: str) -> Any:
+    """The key's credentials (all but token_uri), parsed once per process: loading the private
+    key costs ~10 ms (cryptography checks the RSA key), and a process may open Google more than
+    once (doctor, reconcile, the test suite). Callers get copies (`with_token_uri`), so no
+    token is shared."""
+    info = {**json.loads(key), "token_uri": "https://oauth2.googleapis.com/token"}  # replaced
+    return service_account.Credentials.from_service_account_info(info, scopes=SCOPES)  # type: ignore[no-untyped-call]
 
 
 def _impersonated(info: dict[str, Any]) -> str:

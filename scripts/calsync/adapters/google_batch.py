@@ -54,7 +54,7 @@ def batch_uri(endpoint: str, override: str = "") -> str:
 
 
 class GoogleBatch:
-    """Batched events calls and windowed listing over a GoogleCalendar's service.
+    """Batched events calls and windowed listing over a GoogleCalendar's events Resource.
 
     Uses the adapter's service and error translation so answers and messages match it exactly.
     `http_requests` counts the HTTP requests sent (list pages and batches, resends included).
@@ -62,8 +62,7 @@ class GoogleBatch:
 
     def __init__(self, cal: GoogleCalendar, uri: str, *, num_retries: int = 5) -> None:
         self._cal = cal
-        self._service = cal.service
-        self._events = self._service.events()
+        self._events = cal.events
         self._uri = uri
         self._retries = num_retries
         self.http_requests = 0
