@@ -19,12 +19,13 @@ GCL_VERSION := 4.73.0
 GCL := .cache/gitlab-ci-local/node_modules/.bin/gitlab-ci-local
 export PYTHONDONTWRITEBYTECODE := 1
 # Tests run on every core (pytest-xdist), with one worker more than cores: some tests wait on
-# processes they start, timeouts and latency. A worker that runs dry steals queued tests.
+# processes they start, timeouts and latency. The long tests come first (tests/conftest.py)
+# and go out at most 8 at a time, so they spread over the workers and none ends the run alone.
 WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 # Bytecode (pytest's rewritten test modules too) goes to .cache/pycache, not into the tree:
 # the next run's workers skip re-compiling and re-rewriting ~2 s each.
 PYTEST := env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(CURDIR)/.cache/pycache \
-	$(PY) -m pytest -n $(WORKERS) --dist worksteal
+	$(PY) -m pytest -n $(WORKERS) --dist load --maxschedchunk 8
 
 .PHONY: demo test test-fast test-pipeline pipeline lint format bench mutation install install-dev tools clean
 

@@ -42,6 +42,18 @@ def _shipped_map_guard(event: str, args: tuple[Any, ...]) -> None:
 sys.addaudithook(_shipped_map_guard)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long tests first (pipeline runs, slow and property tests), the rest in file order:
+    the workers (`--dist load`, small chunks) then take them longest first, and no worker is
+    left with a long test when the others have run dry."""
+    items.sort(key=lambda item: not _long(item))
+
+
+def _long(item: pytest.Item) -> bool:
+    marked = any(item.iter_markers("pipeline")) or any(item.iter_markers("slow"))
+    return marked or bool(getattr(getattr(item, "obj", None), "is_hypothesis_test", False))
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """The imported modules and collected tests live to the end: the cyclic garbage collector
     stops scanning them again on every pass (half its time in this suite)."""

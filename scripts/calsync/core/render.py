@@ -39,6 +39,8 @@ _MAX_PREFIX = 24  # the longest no-show prefix, "[100000 no-shows] "
 
 def clean(text: str, *, keep_newlines: bool = False, limit: int = 500) -> str:
     """Drop control and format characters that could break a line or hide text; cap length."""
+    if (text.replace("\n", "") if keep_newlines else text).isprintable():
+        return text.strip()[:limit]  # nothing to drop (the common case, and the fast one)
     out = []
     for ch in text:
         cat = unicodedata.category(ch)
