@@ -47,7 +47,7 @@ GROUP = {"invitee_limit": 5, "active_invitees": 3}
         ("abcdef", {"limit": 3}, "abc"),
         ("  abcdef", {"limit": 3}, "abc"),  # stripped before it is cut
         ("\n\n", {"keep_newlines": True}, ""),
-        (" a\nb\t", {"keep_newlines": True}, "a\nb"),
+        (" a\nb ", {"keep_newlines": True}, "a\nb"),
         ("a\u00a0b\u3000c", {}, "a\u00a0b\u3000c"),  # spaces other than ' ' kept
     ],
 )

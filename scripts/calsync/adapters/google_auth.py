@@ -88,7 +88,10 @@ def _service_account(key: str) -> Any:
     key costs ~10 ms (cryptography checks the RSA key), and a process may open Google more than
     once (doctor, reconcile, the test suite). Callers get copies (`with_token_uri`), so no
     token is shared."""
-    info = {**json.loads(key), "token_uri": "https://oauth2.googleapis.com/token"}  # replaced
+    info = {
+        **json.loads(key),
+        "token_uri": "https://oauth2.googleapis.com/token",
+    }  # the caller's replaces it
     return service_account.Credentials.from_service_account_info(info, scopes=SCOPES)  # type: ignore[no-untyped-call]
 
 

@@ -56,7 +56,7 @@ def batch_uri(endpoint: str, override: str = "") -> str:
 class GoogleBatch:
     """Batched events calls and windowed listing over a GoogleCalendar's events Resource.
 
-    Uses the adapter's service and error translation so answers and messages match it exactly.
+    Uses the adapter's events Resource and error translation so answers and messages match it exactly.
     `http_requests` counts the HTTP requests sent (list pages and batches, resends included).
     """
 
