@@ -88,10 +88,8 @@ def _service_account(key: str) -> Any:
     key costs ~10 ms (cryptography checks the RSA key), and a process may open Google more than
     once (doctor, reconcile, the test suite). Callers get copies (`with_token_uri`), so no
     token is shared."""
-    info = {
-        **json.loads(key),
-        "token_uri": "https://oauth2.googleapis.com/token",
-    }  # the caller's replaces it
+    # a placeholder token_uri: each caller sets its own (with_token_uri)
+    info = {**json.loads(key), "token_uri": "https://oauth2.googleapis.com/token"}
     return service_account.Credentials.from_service_account_info(info, scopes=SCOPES)  # type: ignore[no-untyped-call]
 
 
