@@ -9,7 +9,6 @@ from __future__ import annotations
 import http.server
 import json
 import subprocess
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +23,7 @@ from calsync.core.team_map import parse_team_map
 from conftest import GLOBAL, SECRET_TOKEN, run_cli
 from fakes.calendly_server import FakeCalendly
 from fakes.google_server import FakeGoogle
+from fakes.serving import Serving
 
 DELEGATE = "calendar.robot@example.com"
 
@@ -155,12 +155,11 @@ def outside() -> Iterator[tuple[str, list[str]]]:
             pass
 
     server = http.server.ThreadingHTTPServer((LOCAL[0], 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.005,), daemon=True)
-    thread.start()
+    serving = Serving(server, name="foreign-endpoint")
     try:
         yield f"{LOCAL[0]}:{server.server_address[1]}", seen
     finally:
-        server.shutdown()
+        serving.stop()
         server.server_close()
 
 

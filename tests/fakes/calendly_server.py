@@ -43,6 +43,7 @@ from fakes.calendly_state import (
 )
 from fakes.calendly_traffic import Fault, RateLimit, Request, TrafficMixin
 from fakes.calendly_webhooks import EVENTS, SCOPES, WebhooksMixin
+from fakes.serving import Serving
 
 __all__ = ["EVENTS", "SCOPES", "FakeCalendly", "Request", "required_scopes"]
 
@@ -79,7 +80,7 @@ class FakeCalendly(TrafficMixin, GroupsMixin, EventTypesMixin, WebhooksMixin, Ev
         self.request_log: list[Request] = []
         self.lock = threading.RLock()
         self._faults: list[Fault] = []
-        self._thread: threading.Thread | None = None
+        self._serving: Serving | None = None
         self._server = _Server(("127.0.0.1", port), _Handler)
         self._server.fake = self
         self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
@@ -102,18 +103,14 @@ class FakeCalendly(TrafficMixin, GroupsMixin, EventTypesMixin, WebhooksMixin, Ev
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> Self:
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._server.serve_forever, kwargs={"poll_interval": 0.005}, daemon=True
-            )
-            self._thread.start()
+        if self._serving is None:
+            self._serving = Serving(self._server, name="fake-calendly-http")
         return self
 
     def stop(self) -> None:
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join()
-            self._thread = None
+        if self._serving is not None:
+            self._serving.stop()
+            self._serving = None
         self._server.server_close()
 
     def __enter__(self) -> Self:

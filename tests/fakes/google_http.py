@@ -19,6 +19,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
 
+try:
+    from .serving import Serving
+except ImportError:  # run as a script: python tests/fakes/google_server.py
+    from serving import Serving  # type: ignore[import-not-found,no-redef]
+
 
 @dataclass
 class Reply:
@@ -44,13 +49,7 @@ class LoopbackServer:
         self.stopping = threading.Event()
         self._server = _Server(("127.0.0.1", port), _Handler)
         self._server.owner = self
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.005},  # stop() waits up to one interval
-            name="fake-google-http",
-            daemon=True,
-        )
-        self._thread.start()
+        self._serving = Serving(self._server, name="fake-google-http")
 
     @property
     def port(self) -> int:
@@ -58,14 +57,13 @@ class LoopbackServer:
 
     def stop(self) -> None:
         self.stopping.set()  # ends held "timeout" requests early
-        self._server.shutdown()
+        self._serving.stop()
         with self.lock:
             connections = list(self.connections)
         for conn in connections:  # wake handler threads parked on idle keep-alive reads
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
         self._server.server_close()
-        self._thread.join(5)
 
 
 class _Server(ThreadingHTTPServer):
