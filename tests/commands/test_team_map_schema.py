@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -36,14 +37,19 @@ routes:
 """
 
 
+@functools.cache
+def _validator() -> Draft202012Validator:
+    """The schema, itself checked against the metaschema (once per process)."""
+    schema = json.loads(SCHEMA.read_text())
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
 def schema_errors(path: Path) -> list[str]:
     """What check-jsonschema (the library under it, formats checked) says of the map at path.
     `make lint` runs check-jsonschema itself on the shipped map."""
-    schema = json.loads(SCHEMA.read_text())
-    Draft202012Validator.check_schema(schema)
-    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     data = yaml.safe_load(path.read_text())
-    return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(data)]
+    return [f"{list(e.absolute_path)}: {e.message}" for e in _validator().iter_errors(data)]
 
 
 def test_schema_accepts_a_valid_map(tmp_path: Path):
