@@ -7,7 +7,6 @@ changes and group edits exist only in Calendly's admin center, so they are seedi
 
 from __future__ import annotations
 
-import copy
 import re
 from typing import Any
 
@@ -22,6 +21,7 @@ from fakes.calendly_state import (
     not_found,
     now_iso,
 )
+from fakes.jsoncopy import clone
 
 ROLES = ("user", "admin", "owner")
 INVITATION_STATUSES = ("pending", "accepted", "declined", "revoked")
@@ -67,7 +67,7 @@ class AdminMixin(FakeCore):
                 self._accept(inv)
             else:
                 inv["status"] = status
-            return copy.deepcopy(inv)
+            return clone(inv)
 
     def accept_invitation(self, invitation: JSON | str) -> JSON:
         """The invitee joins: the invitation turns ``accepted`` and a membership appears."""
@@ -135,7 +135,7 @@ class AdminMixin(FakeCore):
         raise KeyError(uri_or_uuid)
 
     def _render_membership(self, membership: JSON) -> JSON:
-        out = copy.deepcopy(membership)
+        out = clone(membership)
         user = self.users[membership["user"]]
         out["user"] = {k: user.get(k) for k in _USER_FIELDS} | {
             "created_at": user["created_at"],
@@ -263,7 +263,7 @@ class AdminMixin(FakeCore):
             for i in self.invitations
         ):
             raise invalid("email", "has already been invited to this organization")
-        return copy.deepcopy(self._new_invitation(email))
+        return clone(self._new_invitation(email))
 
 
 def uri_of(item: JSON | str) -> str:

@@ -7,7 +7,6 @@ collective and group event types come from the admin center, so tests seed them 
 
 from __future__ import annotations
 
-import copy
 import re
 from typing import Any
 
@@ -21,6 +20,7 @@ from fakes.calendly_state import (
     not_found,
     now_iso,
 )
+from fakes.jsoncopy import clone
 
 KINDS = ("solo", "group")
 POOLING = (None, "round_robin", "collective")
@@ -51,7 +51,7 @@ class EventTypesMixin(FakeCore):
             et = self._new_event_type(name, hosts[0], team=team, kind=kind, pooling=pooling_type)
             et.update(fields)
             self.event_type_hosts[et["uri"]] = list(hosts)
-            return copy.deepcopy(et)
+            return clone(et)
 
     def _new_event_type(
         self, name: str, owner: str, *, team: str | None, kind: str, pooling: str | None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import re
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,6 +16,7 @@ from fakes.calendly_state import (
     not_found,
     parse_time,
 )
+from fakes.jsoncopy import clone
 
 
 class EventsMixin(FakeCore):
@@ -29,7 +29,7 @@ class EventsMixin(FakeCore):
         if not match:
             raise ValueError(f"event uri must be under {self.base_url}/scheduled_events/")
         with self.lock:
-            self.events[match.group(1)] = copy.deepcopy(event)
+            self.events[match.group(1)] = clone(event)
 
     def add_invitee(self, invitee: JSON) -> None:
         """Store a full invitee resource; its uri must sit under its scheduled event."""
@@ -38,7 +38,7 @@ class EventsMixin(FakeCore):
         if not match:
             raise ValueError("invitee uri must be <base>/scheduled_events/<ev>/invitees/<inv>")
         with self.lock:
-            self.invitees.setdefault(match.group(1), {})[match.group(2)] = copy.deepcopy(invitee)
+            self.invitees.setdefault(match.group(1), {})[match.group(2)] = clone(invitee)
 
     def make_event(self, *, start_time: str = "2030-01-02T15:00:00.000000Z", **fields: Any) -> JSON:
         """A realistic scheduled_event resource (not stored); ``fields`` override any key."""

@@ -6,10 +6,9 @@ group as ``member`` (one group at most) or ``admin`` (any number of groups).
 
 from __future__ import annotations
 
-import copy
-
 from fakes.calendly_admin import AdminMixin, uri_of
 from fakes.calendly_state import JSON, Query, first, new_uuid, now_iso
+from fakes.jsoncopy import clone
 
 
 class GroupsMixin(AdminMixin):
@@ -25,7 +24,7 @@ class GroupsMixin(AdminMixin):
         }
         with self.lock:
             self.groups.append(group)
-        return copy.deepcopy(group)
+        return clone(group)
 
     def add_to_group(self, group: JSON | str, owner: JSON | str, *, role: str = "member") -> JSON:
         """Relate a membership or invitation (resource or URI) to a group as member or admin."""
@@ -47,9 +46,9 @@ class GroupsMixin(AdminMixin):
             return self._render_relationship(rel)
 
     def _render_relationship(self, rel: JSON) -> JSON:
-        out = copy.deepcopy(rel)
+        out = clone(rel)
         owner = self._find(self.memberships + self.invitations, rel["owner"])
-        out["owner"] = self._render_membership(owner) if "role" in owner else copy.deepcopy(owner)
+        out["owner"] = self._render_membership(owner) if "role" in owner else clone(owner)
         return out
 
     def _render_group(self, group: JSON) -> JSON:

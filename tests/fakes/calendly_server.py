@@ -16,7 +16,6 @@ tests/fakes/calendly_cli.py.
 
 from __future__ import annotations
 
-import copy
 import json
 import sys
 import threading
@@ -43,6 +42,7 @@ from fakes.calendly_state import (
 )
 from fakes.calendly_traffic import Fault, RateLimit, Request, TrafficMixin
 from fakes.calendly_webhooks import EVENTS, SCOPES, WebhooksMixin
+from fakes.jsoncopy import clone
 from fakes.serving import Serving
 
 __all__ = ["EVENTS", "SCOPES", "FakeCalendly", "Request", "required_scopes"]
@@ -187,7 +187,7 @@ class FakeCalendly(TrafficMixin, GroupsMixin, EventTypesMixin, WebhooksMixin, Ev
             )
             if answer is None:
                 raise not_found()
-            return copy.deepcopy(answer)
+            return clone(answer)
 
     def _json_body(self, raw: bytes) -> JSON:
         try:

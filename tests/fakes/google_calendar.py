@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import copy
 import itertools
 import json
 import re
@@ -18,6 +17,11 @@ import threading
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
+
+try:
+    from .jsoncopy import clone
+except ImportError:  # run as a script: python tests/fakes/google_server.py
+    from jsoncopy import clone  # type: ignore[import-not-found,no-redef]
 
 try:
     from . import google_rules as rules
@@ -91,7 +95,7 @@ class CalendarStore:
     def events(self, calendar_id: str, *, include_deleted: bool = False) -> list[Json]:
         with self.lock:
             return [
-                copy.deepcopy(e)
+                clone(e)
                 for e in self._calendars[calendar_id].values()
                 if include_deleted or e["status"] != "cancelled"
             ]
@@ -102,7 +106,7 @@ class CalendarStore:
             eid = str(event.get("id") or _new_id())
             stored = self._stamp(calendar_id, eid, event, prior=None, owner=calendar_id)
             self._calendars[calendar_id][eid] = stored
-            return copy.deepcopy(stored)
+            return clone(stored)
 
     def handle(
         self,
@@ -213,7 +217,7 @@ class CalendarStore:
             "created": prior["created"] if prior else now,
             "updated": now,
         }
-        event.update(copy.deepcopy({k: v for k, v in data.items() if k not in SERVER_FIELDS}))
+        event.update(clone({k: v for k, v in data.items() if k not in SERVER_FIELDS}))
         if prior:
             for key in ("creator", "organizer", "iCalUID"):
                 event[key] = prior[key]

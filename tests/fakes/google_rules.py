@@ -8,11 +8,15 @@ them too.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+try:
+    from .jsoncopy import clone
+except ImportError:  # run as a script: python tests/fakes/google_server.py
+    from jsoncopy import clone  # type: ignore[import-not-found,no-redef]
 
 Json = dict[str, Any]
 
@@ -178,7 +182,7 @@ def merge(target: Json, patch: Json) -> Json:
         elif isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = merge(out[key], value)
         else:
-            out[key] = copy.deepcopy(value)
+            out[key] = clone(value)
     return out
 
 
