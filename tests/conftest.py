@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import is_hypothesis_test
 
 from builders import GLOBAL, USGOV
 from calsync import cli
@@ -51,7 +52,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def _long(item: pytest.Item) -> bool:
     marked = any(item.iter_markers("pipeline")) or any(item.iter_markers("slow"))
-    return marked or bool(getattr(getattr(item, "obj", None), "is_hypothesis_test", False))
+    return marked or is_hypothesis_test(getattr(item, "obj", None))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
