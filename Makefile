@@ -24,8 +24,14 @@ export PYTHONDONTWRITEBYTECODE := 1
 WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 # Bytecode (pytest's rewritten test modules too) goes to .cache/pycache, not into the tree:
 # the next run's workers skip re-compiling and re-rewriting ~2 s each.
-PYTEST := env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(CURDIR)/.cache/pycache \
-	$(PY) -m pytest -n $(WORKERS) --dist load --maxschedchunk 8
+PYTEST_ENV := env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(CURDIR)/.cache/pycache
+PYTEST := $(PYTEST_ENV) $(PY) -m pytest -n $(WORKERS) --dist load --maxschedchunk 8
+# test-fast runs as shards instead: one plain pytest per part (--shard K/N, tests/sharding.py),
+# side by side, each shard's output printed when it ends. Its ~1,500 short tests cost xdist's
+# controller and per-test messages about a fifth of the CPU; the pipeline tests (5-15 s each)
+# stay on xdist, which hands them out as workers come free.
+SHARDS ?= $(WORKERS)
+FAST_TESTS := -m "not pipeline and not slow"
 
 .PHONY: demo test test-fast test-pipeline pipeline lint format bench mutation install install-dev tools clean
 
@@ -40,7 +46,13 @@ test: lint $(VENV)/.dev tools  ## lint, type-check and run every test (pipeline 
 
 # 100 generated histories per property instead of 300 (HISTORIES=5000 for a deeper search)
 test-fast: $(VENV)/.dev  ## every test except the gitlab-ci-local runs and the slow ones
-	HISTORIES=$${HISTORIES:-100} $(PYTEST) -m "not pipeline and not slow"
+	@$(MAKE) --no-print-directory -j$(SHARDS) --output-sync=target \
+	  $(addprefix test-fast-shard-,$(shell seq $(SHARDS)))
+	@echo "test-fast: all $(SHARDS) shards passed"
+
+test-fast-shard-%:
+	HISTORIES=$${HISTORIES:-100} $(PYTEST_ENV) $(PY) -m pytest -p no:xdist --shard $*/$(SHARDS) \
+	  $(FAST_TESTS)
 
 test-pipeline: $(VENV)/.dev tools  ## only the tests that run .gitlab-ci.yml with gitlab-ci-local
 	$(PYTEST) -m pipeline

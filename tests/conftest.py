@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from hypothesis import is_hypothesis_test
 
+import sharding
 from builders import GLOBAL, USGOV
 from calsync import cli
 from calsync.commands.context import Clock
@@ -30,6 +31,7 @@ SECRET_TOKEN = "calendly-sentinel-token-5b9e1c"
 SHIPPED_MAP = ROOT / "config" / "team_map.yaml"
 _SHIPPED = {str(SHIPPED_MAP), str(SHIPPED_MAP.with_name("team_map.lock.yaml"))}
 _SHIPPED_OPENED: list[str] = []
+_SHARD = pytest.StashKey[tuple[int, int] | None]()
 
 
 def _shipped_map_guard(event: str, args: tuple[Any, ...]) -> None:
@@ -43,11 +45,34 @@ def _shipped_map_guard(event: str, args: tuple[Any, ...]) -> None:
 sys.addaudithook(_shipped_map_guard)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--shard",
+        metavar="K/N",
+        help="run only the K-th of N disjoint parts of the selected tests (make test-fast)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    spec = config.getoption("shard")
+    try:
+        config.stash[_SHARD] = sharding.parse(spec) if spec else None
+    except ValueError as err:
+        raise pytest.UsageError(str(err)) from None
+
+
+@pytest.hookimpl(trylast=True)  # after -m and -k have chosen
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The long tests first (pipeline runs, slow and property tests), the rest in file order:
     the workers (`--dist load`, small chunks) then take them longest first, and no worker is
-    left with a long test when the others have run dry."""
+    left with a long test when the others have run dry. With --shard K/N, only this shard's
+    part of them (tests/sharding.py)."""
     items.sort(key=lambda item: not _long(item))
+    shard = config.stash[_SHARD]
+    if shard:
+        kept, dropped = sharding.pick(items, *shard, key=lambda item: item.nodeid, long=_long)
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 def _long(item: pytest.Item) -> bool:
