@@ -28,7 +28,7 @@ PYTEST_ENV := env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(CURDIR)/.cach
 PYTEST := $(PYTEST_ENV) $(PY) -m pytest -n $(WORKERS) --dist load --maxschedchunk 8
 # test-fast runs as shards instead: one plain pytest per part (--shard K/N, tests/sharding.py),
 # side by side, each shard's output printed when it ends. Its ~1,500 short tests cost xdist's
-# controller and per-test messages about a fifth of the CPU; the pipeline tests (5-15 s each)
+# controller and per-test messages about an eighth of the CPU; the pipeline tests (5-15 s each)
 # stay on xdist, which hands them out as workers come free.
 SHARDS ?= $(WORKERS)
 FAST_TESTS := -m "not pipeline and not slow"

@@ -2,7 +2,7 @@
 
 `make test-fast` starts N plain pytest processes side by side, one per shard, instead of
 pytest-xdist's controller and workers: no per-test messages, no controller process, so about
-a fifth less CPU for this suite of many short tests. The parts must not depend on the order in
+an eighth less CPU for this suite of many short tests. The parts must not depend on the order in
 which a process collected the tests (a parametrization over a set would differ from process to
 process), so a test's shard comes from its node id alone: the long tests are dealt out first,
 one shard after the other, then the rest, each group in node id order.
